@@ -1,0 +1,279 @@
+//! The stored model: what `PutBucketCors` carries and `GetBucketCors` gives back.
+//!
+//! Plain data. Values keep the user's order and case, exactly as S3 stores them; nothing is
+//! normalised here. [`CorsConfiguration::validate`] applies S3's rules, and
+//! [`CorsEngine::compile`](crate::CorsEngine::compile) turns a valid configuration into
+//! something that can answer requests.
+
+use crate::error::ConfigError;
+use crate::format::Format;
+use crate::{json, xml};
+
+/// The largest document S3 accepts: 64 KB.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+
+/// A bucket's CORS configuration: an ordered list of rules, plus the OSS dialect's
+/// configuration-level `ResponseVary` flag.
+///
+/// ```
+/// use bucket_cors::{CorsConfiguration, CorsMethod, CorsRule};
+///
+/// let config = CorsConfiguration::new(vec![
+///     CorsRule::new()
+///         .id("uploads")
+///         .allowed_origin("https://app.example.com")
+///         .allowed_methods([CorsMethod::Put, CorsMethod::Post])
+///         .allowed_header("content-type")
+///         .expose_header("ETag")
+///         .max_age_seconds(3000),
+/// ]);
+/// assert!(config.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CorsConfiguration {
+    /// The rules, in document order. The first rule that matches a request answers it.
+    pub rules: Vec<CorsRule>,
+    /// Alibaba OSS's `ResponseVary`: `None` when the document does not carry it.
+    pub response_vary: Option<bool>,
+}
+
+/// One `CORSRule`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CorsRule {
+    /// `ID`: an optional name, at most 255 characters.
+    pub id: Option<String>,
+    /// `AllowedOrigin`: exact origins, or patterns with one `*`.
+    pub allowed_origins: Vec<String>,
+    /// `AllowedMethod`: kept as written, so validation can report S3's error for a bad one.
+    pub allowed_methods: Vec<String>,
+    /// `AllowedHeader`: header names a preflight may request, matched case-insensitively,
+    /// each with at most one `*`.
+    pub allowed_headers: Vec<String>,
+    /// `ExposeHeader`: response headers the browser may let scripts read.
+    pub expose_headers: Vec<String>,
+    /// `MaxAgeSeconds`: how long a browser may cache the preflight answer. `Some(0)` is a
+    /// value, not absence.
+    pub max_age_seconds: Option<u32>,
+}
+
+impl CorsConfiguration {
+    /// A configuration of these rules, without `ResponseVary`.
+    #[must_use]
+    pub fn new(rules: Vec<CorsRule>) -> Self {
+        CorsConfiguration {
+            rules,
+            response_vary: None,
+        }
+    }
+
+    /// Sets the OSS `ResponseVary` flag.
+    #[must_use]
+    pub fn with_response_vary(mut self, response_vary: bool) -> Self {
+        self.response_vary = Some(response_vary);
+        self
+    }
+
+    /// Reads a document in the format [`Format::detect`] finds.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] for a document over 64 KB, decided before parsing;
+    /// [`ConfigError::Malformed`] when the format cannot be told or the document cannot be read.
+    pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
+        check_size(bytes)?;
+        let format = Format::detect(bytes).ok_or_else(|| ConfigError::Malformed {
+            format: Format::S3Xml,
+            rule: None,
+            detail: "neither xml nor json".to_owned(),
+        })?;
+        Self::parse_as(bytes, format).map(|config| (format, config))
+    }
+
+    /// Reads a document in the given format.
+    ///
+    /// # Errors
+    ///
+    /// As [`CorsConfiguration::parse`].
+    pub fn parse_as(bytes: &[u8], format: Format) -> Result<CorsConfiguration, ConfigError> {
+        check_size(bytes)?;
+        match format {
+            Format::S3Xml => xml::parse(bytes, xml::Dialect::S3),
+            Format::OssXml => xml::parse(bytes, xml::Dialect::Oss),
+            Format::Json => json::parse(bytes),
+        }
+    }
+
+    /// Reads an S3 XML `CORSConfiguration` document: with or without the S3 namespace and the
+    /// XML declaration, child elements in any order, comments and whitespace between elements.
+    ///
+    /// This reads; it does not validate. Call [`CorsConfiguration::validate`] next.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for a document that is
+    /// not well-formed, has the wrong root or namespace, an unknown or repeated element, a
+    /// `DOCTYPE`, or a `MaxAgeSeconds` that is not a non-negative integer.
+    pub fn from_s3_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::S3Xml)
+    }
+
+    /// Reads an Alibaba OSS XML document: S3's elements without `ID`, and an optional
+    /// `ResponseVary` after the rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`CorsConfiguration::from_s3_xml`].
+    pub fn from_oss_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::OssXml)
+    }
+
+    /// Reads the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}` (a `ResponseMetadata`
+    /// member, as `get-bucket-cors` prints it, is ignored), or a bare array of rules.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for JSON that is not
+    /// well-formed, has unknown or duplicated members, or values of the wrong type.
+    pub fn from_json(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::Json)
+    }
+
+    /// Writes the configuration in the given format.
+    #[must_use]
+    pub fn write(&self, format: Format) -> String {
+        match format {
+            Format::S3Xml => xml::write(self, xml::Dialect::S3),
+            Format::OssXml => xml::write(self, xml::Dialect::Oss),
+            Format::Json => json::write(self),
+        }
+    }
+
+    /// Writes S3 XML: the S3 namespace, elements in the order `ID`, `AllowedHeader`,
+    /// `AllowedMethod`, `AllowedOrigin`, `ExposeHeader`, `MaxAgeSeconds` (the botocore model's
+    /// order), values verbatim. `ResponseVary` has no S3 form and is left out.
+    #[must_use]
+    pub fn to_s3_xml(&self) -> String {
+        self.write(Format::S3Xml)
+    }
+
+    /// Writes OSS XML: no namespace, no `ID` (OSS has none), `ResponseVary` after the rules.
+    #[must_use]
+    pub fn to_oss_xml(&self) -> String {
+        self.write(Format::OssXml)
+    }
+
+    /// Writes the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}`. Empty lists and an unset
+    /// `MaxAgeSeconds` are left out, as `get-bucket-cors` leaves them out.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        self.write(Format::Json)
+    }
+}
+
+fn check_size(bytes: &[u8]) -> Result<(), ConfigError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(ConfigError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
+    }
+    Ok(())
+}
+
+impl CorsRule {
+    /// An empty rule; add origins and methods before it is valid.
+    #[must_use]
+    pub fn new() -> Self {
+        CorsRule::default()
+    }
+
+    /// Sets the `ID`.
+    #[must_use]
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Adds an `AllowedOrigin`.
+    #[must_use]
+    pub fn allowed_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Adds several `AllowedOrigin`s.
+    #[must_use]
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins
+            .extend(origins.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an `AllowedMethod`. Takes a [`CorsMethod`](crate::CorsMethod) or a string.
+    #[must_use]
+    pub fn allowed_method(mut self, method: impl Into<String>) -> Self {
+        self.allowed_methods.push(method.into());
+        self
+    }
+
+    /// Adds several `AllowedMethod`s.
+    #[must_use]
+    pub fn allowed_methods<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_methods
+            .extend(methods.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an `AllowedHeader`.
+    #[must_use]
+    pub fn allowed_header(mut self, header: impl Into<String>) -> Self {
+        self.allowed_headers.push(header.into());
+        self
+    }
+
+    /// Adds several `AllowedHeader`s.
+    #[must_use]
+    pub fn allowed_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_headers
+            .extend(headers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an `ExposeHeader`.
+    #[must_use]
+    pub fn expose_header(mut self, header: impl Into<String>) -> Self {
+        self.expose_headers.push(header.into());
+        self
+    }
+
+    /// Adds several `ExposeHeader`s.
+    #[must_use]
+    pub fn expose_headers<I, S>(mut self, headers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.expose_headers
+            .extend(headers.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets `MaxAgeSeconds`.
+    #[must_use]
+    pub fn max_age_seconds(mut self, seconds: u32) -> Self {
+        self.max_age_seconds = Some(seconds);
+        self
+    }
+}

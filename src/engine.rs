@@ -1,0 +1,349 @@
+//! The compiled engine: compile once, evaluate many.
+//!
+//! [`CorsEngine::compile`] validates a configuration and does all the work that can be done
+//! once: origin patterns split and indexed, allowed headers lower-cased, method sets turned
+//! into bit masks, and every header value the engine can emit joined into its final text.
+//! [`CorsEngine::evaluate`] then only looks things up: it never allocates and never panics.
+
+use crate::config::CorsConfiguration;
+use crate::decision::{
+    Allowed, Decision, Pass, PassReason, Rejection, RejectionKind, VARY_CORS, VARY_ORIGIN,
+};
+use crate::error::ConfigError;
+use crate::method::CorsMethod;
+use crate::pattern::{HeaderMatcher, MAX_INDEXED_RULES, OriginIndex, RuleSet, rule_bit};
+use crate::request::{CorsRequest, HeaderLines, ResourceType};
+use crate::validate::{ValidationOptions, is_token};
+
+/// When to send `Vary`. The default is S3's behaviour.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum VaryPolicy {
+    /// S3: `Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method` when
+    /// a rule matched, and no `Vary` otherwise. A shared cache can then serve a response made
+    /// without CORS headers to a later CORS request (a known S3 hazard).
+    #[default]
+    S3,
+    /// Cache-safe: as S3 on a match, and `Vary: Origin` on every other response of a bucket
+    /// that has a configuration, including requests without `Origin`.
+    Always,
+    /// Alibaba OSS: when the configuration carries `ResponseVary`, `true` sends `Vary: Origin`
+    /// on every response (the S3 value on a match) and `false` never sends `Vary`. Without
+    /// the flag, as [`VaryPolicy::S3`].
+    ResponseVary,
+}
+
+/// How to compile: validation options and the `Vary` policy. The default is S3-exact.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct EngineOptions {
+    /// The validation the configuration must pass.
+    pub validation: ValidationOptions,
+    /// When to send `Vary`.
+    pub vary: VaryPolicy,
+}
+
+impl EngineOptions {
+    /// S3-exact options.
+    #[must_use]
+    pub const fn s3() -> Self {
+        EngineOptions {
+            validation: ValidationOptions::s3(),
+            vary: VaryPolicy::S3,
+        }
+    }
+
+    /// Sets the validation options.
+    #[must_use]
+    pub const fn validation(mut self, validation: ValidationOptions) -> Self {
+        self.validation = validation;
+        self
+    }
+
+    /// Sets the `Vary` policy.
+    #[must_use]
+    pub const fn vary(mut self, vary: VaryPolicy) -> Self {
+        self.vary = vary;
+        self
+    }
+}
+
+/// A compiled bucket CORS policy, or the absence of one. Immutable, `Send + Sync`, cheap to
+/// share behind an `Arc`.
+///
+/// ```
+/// use bucket_cors::{CorsConfiguration, CorsEngine, CorsRequest, Decision};
+///
+/// let config = CorsConfiguration::from_s3_xml(br#"
+///     <CORSConfiguration>
+///       <CORSRule>
+///         <AllowedOrigin>https://*.example.com</AllowedOrigin>
+///         <AllowedMethod>GET</AllowedMethod>
+///         <AllowedMethod>PUT</AllowedMethod>
+///       </CORSRule>
+///     </CORSConfiguration>"#).unwrap();
+/// let engine = CorsEngine::compile(&config).unwrap();
+///
+/// let request = CorsRequest::new("OPTIONS")
+///     .origin("https://app.example.com")
+///     .request_method("PUT");
+/// let Decision::Preflight(allowed) = engine.evaluate(&request) else { panic!() };
+/// assert_eq!(allowed.allow_origin(), "https://app.example.com");
+/// assert_eq!(allowed.allow_methods(), "GET, PUT");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CorsEngine {
+    compiled: Option<Box<Compiled>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub(crate) config: CorsConfiguration,
+    pub(crate) rules: Vec<CompiledRule>,
+    origins: OriginIndex,
+    /// For each method (in [`CorsMethod`] order), the rules that allow it.
+    methods: [RuleSet; 5],
+    vary_match: Option<&'static str>,
+    vary_other: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    any_origin: bool,
+    pub(crate) headers: HeaderMatcher,
+    methods: Box<str>,
+    expose_headers: Option<Box<str>>,
+    max_age: Option<Box<str>>,
+}
+
+impl CorsEngine {
+    /// Validates the configuration with S3's rules and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds.
+    pub fn compile(config: &CorsConfiguration) -> Result<CorsEngine, ConfigError> {
+        CorsEngine::compile_with(config, &EngineOptions::s3())
+    }
+
+    /// Validates the configuration with the given options and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds.
+    pub fn compile_with(
+        config: &CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
+        config.validate_with(&options.validation)?;
+        if config.rules.len() > MAX_INDEXED_RULES {
+            // Unreachable while every dialect caps rules at 100; kept so no input can panic.
+            return Err(ConfigError::TooManyRules {
+                count: config.rules.len(),
+                limit: MAX_INDEXED_RULES,
+            });
+        }
+        let mut origins = OriginIndex::default();
+        let mut methods = [0; 5];
+        let mut rules = Vec::with_capacity(config.rules.len());
+        for (index, rule) in config.rules.iter().enumerate() {
+            for origin in &rule.allowed_origins {
+                origins.insert(origin, index);
+            }
+            for name in &rule.allowed_methods {
+                if let Some(method) = CorsMethod::from_name(name) {
+                    methods[method as usize] |= rule_bit(index);
+                }
+            }
+            rules.push(CompiledRule {
+                any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
+                headers: HeaderMatcher::new(&rule.allowed_headers),
+                methods: rule.allowed_methods.join(", ").into(),
+                expose_headers: (!rule.expose_headers.is_empty())
+                    .then(|| rule.expose_headers.join(", ").into()),
+                max_age: rule.max_age_seconds.map(|s| s.to_string().into()),
+            });
+        }
+        let (vary_match, vary_other) = match (options.vary, config.response_vary) {
+            (VaryPolicy::S3, _) | (VaryPolicy::ResponseVary, None) => (Some(VARY_CORS), None),
+            (VaryPolicy::Always, _) | (VaryPolicy::ResponseVary, Some(true)) => {
+                (Some(VARY_CORS), Some(VARY_ORIGIN))
+            }
+            (VaryPolicy::ResponseVary, Some(false)) => (None, None),
+        };
+        Ok(CorsEngine {
+            compiled: Some(Box::new(Compiled {
+                config: config.clone(),
+                rules,
+                origins,
+                methods,
+                vary_match,
+                vary_other,
+            })),
+        })
+    }
+
+    /// The engine of a bucket without a CORS configuration: preflights get S3's
+    /// `403 CORSResponse: CORS is not enabled for this bucket.` and other requests pass.
+    #[must_use]
+    pub const fn disabled() -> CorsEngine {
+        CorsEngine { compiled: None }
+    }
+
+    /// True when the bucket has a configuration.
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.compiled.is_some()
+    }
+
+    /// The configuration this engine was compiled from, as stored.
+    #[must_use]
+    pub fn configuration(&self) -> Option<&CorsConfiguration> {
+        self.compiled.as_deref().map(|c| &c.config)
+    }
+
+    /// Decides what to answer, exactly as S3 does. Allocates nothing and never panics.
+    ///
+    /// For `OPTIONS`: no `Origin` → 400; no configuration → 403 (not enabled); no or an
+    /// unsupported `Access-Control-Request-Method` → 400; no rule matches → 403; otherwise
+    /// 200 with the rule's headers. For any other method: the rule's headers when one
+    /// matches, otherwise nothing. The method a rule must allow is
+    /// `Access-Control-Request-Method` when present, otherwise the request's method.
+    pub fn evaluate<'a>(&'a self, request: &CorsRequest<'a>) -> Decision<'a> {
+        let preflight = request.is_preflight();
+        let Some(origin) = request.origin_value() else {
+            if preflight {
+                return Decision::Reject(Rejection {
+                    kind: RejectionKind::MissingOrigin,
+                    method: None,
+                    resource: request.resource_type(),
+                    vary: self.vary_other(),
+                });
+            }
+            return self.pass(PassReason::NoOrigin);
+        };
+        let Some(compiled) = self.compiled.as_deref() else {
+            if preflight {
+                return Decision::Reject(Rejection {
+                    kind: RejectionKind::CorsNotEnabled,
+                    method: request.request_method_value(),
+                    resource: ResourceType::Bucket,
+                    vary: None,
+                });
+            }
+            return self.pass(PassReason::NoConfiguration);
+        };
+        let method_name = request.effective_method();
+        let method = CorsMethod::from_name(method_name);
+        if preflight && (request.request_method_value().is_none() || method.is_none()) {
+            return Decision::Reject(Rejection {
+                kind: RejectionKind::InvalidRequestMethod,
+                method: request.request_method_value(),
+                resource: request.resource_type(),
+                vary: compiled.vary_other,
+            });
+        }
+        let matched =
+            method.and_then(|m| compiled.first_match(origin, m, request.request_header_values()));
+        match matched {
+            Some(rule) => {
+                let compiled_rule = &compiled.rules[rule];
+                let allowed = Allowed {
+                    rule,
+                    origin: (!compiled_rule.any_origin).then_some(origin),
+                    methods: &compiled_rule.methods,
+                    request_headers: request.request_header_values(),
+                    expose_headers: compiled_rule.expose_headers.as_deref(),
+                    max_age: compiled_rule.max_age.as_deref(),
+                    vary: compiled.vary_match,
+                };
+                if preflight {
+                    Decision::Preflight(allowed)
+                } else {
+                    Decision::Actual(allowed)
+                }
+            }
+            None if preflight => Decision::Reject(Rejection {
+                kind: RejectionKind::NotAllowed,
+                method: Some(method_name),
+                resource: request.resource_type(),
+                vary: compiled.vary_other,
+            }),
+            None => self.pass(PassReason::NoMatch),
+        }
+    }
+
+    /// The answer for a request to a bucket that does not exist, which only the host knows:
+    /// `OPTIONS` without `Origin` → 400 as always; other `OPTIONS` → S3's
+    /// `403 CORSResponse: Bucket not found`; anything else passes.
+    pub fn evaluate_missing_bucket<'a>(request: &CorsRequest<'a>) -> Decision<'a> {
+        if !request.is_preflight() {
+            let reason = match request.origin_value() {
+                Some(_) => PassReason::NoConfiguration,
+                None => PassReason::NoOrigin,
+            };
+            return Decision::Pass(Pass { reason, vary: None });
+        }
+        let kind = match request.origin_value() {
+            Some(_) => RejectionKind::BucketNotFound,
+            None => RejectionKind::MissingOrigin,
+        };
+        Decision::Reject(Rejection {
+            kind,
+            method: request.request_method_value(),
+            resource: ResourceType::Bucket,
+            vary: None,
+        })
+    }
+
+    fn vary_other(&self) -> Option<&'static str> {
+        self.compiled.as_deref().and_then(|c| c.vary_other)
+    }
+
+    fn pass(&self, reason: PassReason) -> Decision<'static> {
+        Decision::Pass(Pass {
+            reason,
+            vary: self.vary_other(),
+        })
+    }
+}
+
+impl Compiled {
+    /// The first rule, in document order, that allows the origin, the method and every
+    /// requested header.
+    #[inline]
+    fn first_match(
+        &self,
+        origin: &str,
+        method: CorsMethod,
+        headers: HeaderLines<'_>,
+    ) -> Option<usize> {
+        if !is_acceptable_origin(origin) {
+            return None;
+        }
+        let mut candidates = self.origins.matching(origin) & self.methods[method as usize];
+        if candidates == 0 {
+            return None;
+        }
+        if !headers.has_items() {
+            return Some(candidates.trailing_zeros() as usize);
+        }
+        if !headers.items().all(is_token) {
+            return None;
+        }
+        while candidates != 0 {
+            let rule = candidates.trailing_zeros() as usize;
+            if self.rules[rule].headers.allows_all(headers.items()) {
+                return Some(rule);
+            }
+            candidates &= candidates - 1;
+        }
+        None
+    }
+}
+
+/// An `Origin` the engine will match and echo: no control characters, so the echoed value
+/// is always a legal HTTP field value.
+pub(crate) fn is_acceptable_origin(origin: &str) -> bool {
+    !crate::validate::has_control(origin)
+}

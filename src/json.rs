@@ -1,0 +1,123 @@
+//! The AWS CLI / boto3 JSON codec: `{"CORSRules": [...]}` or the console's bare array.
+//!
+//! The wire structs are private; the model does not derive the wire shape. Unknown members,
+//! duplicated members and values of the wrong type are refused, as boto3's parameter
+//! validation refuses them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{CorsConfiguration, CorsRule};
+use crate::error::ConfigError;
+use crate::format::Format;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireConfigIn {
+    #[serde(rename = "CORSRules")]
+    rules: Vec<WireRuleIn>,
+    /// `aws s3api get-bucket-cors` prints this beside the rules; it carries no configuration.
+    #[serde(rename = "ResponseMetadata", default)]
+    _metadata: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireRuleIn {
+    #[serde(rename = "ID", default)]
+    id: Option<String>,
+    #[serde(rename = "AllowedHeaders", default)]
+    allowed_headers: Option<Vec<String>>,
+    #[serde(rename = "AllowedMethods", default)]
+    allowed_methods: Option<Vec<String>>,
+    #[serde(rename = "AllowedOrigins", default)]
+    allowed_origins: Option<Vec<String>>,
+    #[serde(rename = "ExposeHeaders", default)]
+    expose_headers: Option<Vec<String>>,
+    #[serde(rename = "MaxAgeSeconds", default)]
+    max_age_seconds: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct WireConfigOut<'a> {
+    #[serde(rename = "CORSRules")]
+    rules: Vec<WireRuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireRuleOut<'a> {
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(rename = "AllowedHeaders", skip_serializing_if = "<[_]>::is_empty")]
+    allowed_headers: &'a [String],
+    #[serde(rename = "AllowedMethods", skip_serializing_if = "<[_]>::is_empty")]
+    allowed_methods: &'a [String],
+    #[serde(rename = "AllowedOrigins", skip_serializing_if = "<[_]>::is_empty")]
+    allowed_origins: &'a [String],
+    #[serde(rename = "ExposeHeaders", skip_serializing_if = "<[_]>::is_empty")]
+    expose_headers: &'a [String],
+    #[serde(rename = "MaxAgeSeconds", skip_serializing_if = "Option::is_none")]
+    max_age_seconds: Option<u32>,
+}
+
+pub(crate) fn parse(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let rules = if first == Some(&b'[') {
+        serde_json::from_slice::<Vec<WireRuleIn>>(bytes).map_err(malformed)?
+    } else {
+        serde_json::from_slice::<WireConfigIn>(bytes)
+            .map_err(malformed)?
+            .rules
+    };
+    let rules = rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| {
+            let max_age_seconds = match rule.max_age_seconds {
+                None => None,
+                Some(value) => Some(u32::try_from(value).map_err(|_| ConfigError::Malformed {
+                    format: Format::Json,
+                    rule: Some(index),
+                    detail: format!("MaxAgeSeconds {value} is not a non-negative 32-bit integer"),
+                })?),
+            };
+            Ok(CorsRule {
+                id: rule.id,
+                allowed_origins: rule.allowed_origins.unwrap_or_default(),
+                allowed_methods: rule.allowed_methods.unwrap_or_default(),
+                allowed_headers: rule.allowed_headers.unwrap_or_default(),
+                expose_headers: rule.expose_headers.unwrap_or_default(),
+                max_age_seconds,
+            })
+        })
+        .collect::<Result<Vec<_>, ConfigError>>()?;
+    Ok(CorsConfiguration::new(rules))
+}
+
+fn malformed(error: serde_json::Error) -> ConfigError {
+    ConfigError::Malformed {
+        format: Format::Json,
+        rule: None,
+        detail: error.to_string(),
+    }
+}
+
+pub(crate) fn write(config: &CorsConfiguration) -> String {
+    let wire = WireConfigOut {
+        rules: config
+            .rules
+            .iter()
+            .map(|rule| WireRuleOut {
+                id: rule.id.as_deref(),
+                allowed_headers: &rule.allowed_headers,
+                allowed_methods: &rule.allowed_methods,
+                allowed_origins: &rule.allowed_origins,
+                expose_headers: &rule.expose_headers,
+                max_age_seconds: rule.max_age_seconds,
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|_| String::from("{}"));
+    out.push('\n');
+    out
+}

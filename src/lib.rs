@@ -1,0 +1,97 @@
+//! An S3-exact CORS rule engine for S3-compatible storage servers. It does no I/O.
+//!
+//! ```
+//! use bucket_cors::{CorsConfiguration, CorsEngine, CorsRequest, Decision};
+//!
+//! // PutBucketCors: read and validate the body, answer S3's error if it is refused.
+//! let body = br#"<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+//!   <CORSRule>
+//!     <AllowedOrigin>https://app.example.com</AllowedOrigin>
+//!     <AllowedMethod>GET</AllowedMethod>
+//!     <AllowedMethod>PUT</AllowedMethod>
+//!     <AllowedHeader>*</AllowedHeader>
+//!     <ExposeHeader>ETag</ExposeHeader>
+//!     <MaxAgeSeconds>3000</MaxAgeSeconds>
+//!   </CORSRule>
+//! </CORSConfiguration>"#;
+//! let config = CorsConfiguration::from_s3_xml(body)?;
+//! // Compile once (this validates with S3's rules); share the engine behind an Arc.
+//! let engine = CorsEngine::compile(&config)?;
+//!
+//! // Every request: hand the engine the method and CORS headers, act on the decision.
+//! let request = CorsRequest::new("OPTIONS")
+//!     .origin("https://app.example.com")
+//!     .request_method("PUT")
+//!     .request_headers("Content-Type, X-Amz-Date");
+//! match engine.evaluate(&request) {
+//!     Decision::Preflight(allowed) => {
+//!         let headers: Vec<(&str, String)> =
+//!             allowed.headers().map(|(name, value)| (name, value.to_string())).collect();
+//!         assert_eq!(headers[0], ("Access-Control-Allow-Origin", "https://app.example.com".into()));
+//!         assert_eq!(headers[1], ("Access-Control-Allow-Credentials", "true".into()));
+//!         assert_eq!(headers[2], ("Access-Control-Allow-Methods", "GET, PUT".into()));
+//!         assert_eq!(headers[3], ("Access-Control-Allow-Headers", "content-type, x-amz-date".into()));
+//!         assert_eq!(headers[4], ("Access-Control-Expose-Headers", "ETag".into()));
+//!         assert_eq!(headers[5], ("Access-Control-Max-Age", "3000".into()));
+//!     }
+//!     other => panic!("expected a preflight answer, got {other:?}"),
+//! }
+//! # Ok::<(), bucket_cors::ConfigError>(())
+//! ```
+//!
+//! # How data flows
+//!
+//! ```text
+//!  bytes ──codec──▶ CorsConfiguration ──validate + compile──▶ CorsEngine
+//!                                                                 │
+//!  request's method and headers ──▶ CorsRequest ──evaluate────────┘──▶ Decision ──▶ host writes headers
+//! ```
+//!
+//! - [`CorsConfiguration`] is the stored model, read and written by the codecs for
+//!   [S3 XML](CorsConfiguration::from_s3_xml), [AWS JSON](CorsConfiguration::from_json) and
+//!   [OSS XML](CorsConfiguration::from_oss_xml); [`Format::detect`] tells them apart.
+//! - [`CorsConfiguration::validate`] applies S3's limits and answers with S3's error code,
+//!   status and message ([`ConfigError`]).
+//! - [`CorsEngine`] is the compiled policy; [`CorsEngine::evaluate`] returns a [`Decision`]:
+//!   pass, preflight answer, actual-request headers, or a [`Rejection`] with S3's error body.
+//!   It allocates nothing and never panics.
+//! - [`CorsEngine::explain`] traces every rule; [`lint`] warns about the pitfalls people hit.
+//!
+//! Where S3's behaviour is unknown, the README's compatibility section lists the choices made.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod config;
+mod decision;
+mod engine;
+mod error;
+mod explain;
+mod format;
+mod json;
+mod method;
+mod pattern;
+mod request;
+mod validate;
+mod xml;
+
+pub use config::{CorsConfiguration, CorsRule, MAX_DOCUMENT_BYTES};
+pub use decision::{
+    ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, AllowHeaders, Allowed,
+    BUCKET_NOT_FOUND_MESSAGE, Decision, EXPOSE_HEADERS, FieldValue, Headers,
+    INVALID_REQUEST_METHOD_PREFIX, MAX_AGE, MISSING_ORIGIN_MESSAGE, NOT_ALLOWED_MESSAGE,
+    NOT_ENABLED_MESSAGE, Pass, PassReason, Rejection, RejectionKind, RejectionMessage, VARY,
+    VARY_CORS, VARY_ORIGIN,
+};
+pub use engine::{CorsEngine, EngineOptions, VaryPolicy};
+pub use error::{ConfigError, Field, MALFORMED_XML_MESSAGE, S3ErrorCode};
+pub use explain::{Explanation, HeaderTrace, RuleTrace};
+pub use format::Format;
+pub use method::CorsMethod;
+pub use pattern::Pattern;
+pub use request::{CorsRequest, HeaderLines, ResourceType};
+pub use validate::{Dialect, MAX_ID_CHARS, OSS_MAX_RULES, S3_MAX_RULES, ValidationOptions};
+pub use xml::S3_NAMESPACE;
+
+/// Placeholder until the lint module lands.
+pub mod lint {}

@@ -1,0 +1,244 @@
+//! S3's rules for a CORS configuration, each with S3's answer.
+//!
+//! The checks run in two stages, as S3 validates a document against its schema before it
+//! checks the rules' meaning:
+//!
+//! 1. Shape (`MalformedXML`): at least one rule; every rule has an `AllowedOrigin` and an
+//!    `AllowedMethod`; `ID` at most 255 characters; `MaxAgeSeconds` within a signed 32-bit
+//!    integer; in the OSS dialect, no `ID`. Rules are checked in document order.
+//! 2. Meaning (`InvalidRequest`): the rule count, then rule by rule, stopping at the first
+//!    error: methods (the first bad one in document order), origins, allowed headers, expose
+//!    headers, ID characters.
+
+use crate::config::{CorsConfiguration, CorsRule};
+use crate::error::{ConfigError, Field};
+use crate::method::CorsMethod;
+
+/// The most rules S3 accepts.
+pub const S3_MAX_RULES: usize = 100;
+/// The most rules Alibaba OSS accepts.
+pub const OSS_MAX_RULES: usize = 10;
+/// The longest `ID` S3 accepts, in characters.
+pub const MAX_ID_CHARS: usize = 255;
+
+/// Whose rules a configuration is checked against.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dialect {
+    /// Amazon S3: at most 100 rules.
+    #[default]
+    S3,
+    /// Alibaba OSS: at most 10 rules, no `ID`.
+    Oss,
+}
+
+impl Dialect {
+    /// The most rules this dialect accepts.
+    #[must_use]
+    pub const fn max_rules(self) -> usize {
+        match self {
+            Dialect::S3 => S3_MAX_RULES,
+            Dialect::Oss => OSS_MAX_RULES,
+        }
+    }
+}
+
+/// How strictly to validate. The default is S3-exact.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ValidationOptions {
+    /// Whose rule limits apply.
+    pub dialect: Dialect,
+    /// Accept what S3 rejects but other providers accept: a `*` in `ExposeHeader` (Linode's
+    /// guides publish one). Everything else stays S3-exact.
+    pub lenient: bool,
+}
+
+impl ValidationOptions {
+    /// S3-exact validation.
+    #[must_use]
+    pub const fn s3() -> Self {
+        ValidationOptions {
+            dialect: Dialect::S3,
+            lenient: false,
+        }
+    }
+
+    /// Sets the dialect.
+    #[must_use]
+    pub const fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Turns lenient mode on or off.
+    #[must_use]
+    pub const fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+}
+
+impl CorsConfiguration {
+    /// Checks the configuration against S3's rules and answers as S3 would.
+    ///
+    /// ```
+    /// use bucket_cors::{CorsConfiguration, CorsRule, S3ErrorCode};
+    ///
+    /// let config = CorsConfiguration::new(vec![
+    ///     CorsRule::new().allowed_origin("*").allowed_method("PATCH"),
+    /// ]);
+    /// let err = config.validate().unwrap_err();
+    /// assert_eq!(err.s3_code(), S3ErrorCode::InvalidRequest);
+    /// assert_eq!(
+    ///     err.s3_message(),
+    ///     "Found unsupported HTTP method in CORS config. Unsupported method is PATCH"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] found, in the order the module documentation gives.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_with(&ValidationOptions::s3())
+    }
+
+    /// Checks the configuration with the given options.
+    ///
+    /// # Errors
+    ///
+    /// As [`CorsConfiguration::validate`].
+    pub fn validate_with(&self, options: &ValidationOptions) -> Result<(), ConfigError> {
+        if self.rules.is_empty() {
+            return Err(ConfigError::NoRules);
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            check_shape(index, rule, options)?;
+        }
+        let limit = options.dialect.max_rules();
+        if self.rules.len() > limit {
+            return Err(ConfigError::TooManyRules {
+                count: self.rules.len(),
+                limit,
+            });
+        }
+        for (index, rule) in self.rules.iter().enumerate() {
+            check_meaning(index, rule, options)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_shape(rule: usize, r: &CorsRule, options: &ValidationOptions) -> Result<(), ConfigError> {
+    if r.allowed_origins.is_empty() {
+        return Err(ConfigError::MissingAllowedOrigin { rule });
+    }
+    if r.allowed_methods.is_empty() {
+        return Err(ConfigError::MissingAllowedMethod { rule });
+    }
+    if let Some(id) = &r.id {
+        if options.dialect == Dialect::Oss {
+            return Err(ConfigError::IdNotSupported { rule });
+        }
+        let chars = id.chars().count();
+        if chars > MAX_ID_CHARS {
+            return Err(ConfigError::IdTooLong { rule, chars });
+        }
+    }
+    if let Some(value) = r.max_age_seconds {
+        if i32::try_from(value).is_err() {
+            return Err(ConfigError::MaxAgeOutOfRange { rule, value });
+        }
+    }
+    Ok(())
+}
+
+fn check_meaning(
+    rule: usize,
+    r: &CorsRule,
+    options: &ValidationOptions,
+) -> Result<(), ConfigError> {
+    if let Some(method) = r
+        .allowed_methods
+        .iter()
+        .find(|m| CorsMethod::from_name(m).is_none())
+    {
+        return Err(ConfigError::UnsupportedMethod {
+            rule,
+            method: method.clone(),
+        });
+    }
+    for origin in &r.allowed_origins {
+        if has_control(origin) {
+            return Err(invalid(rule, Field::AllowedOrigin, origin));
+        }
+        if wildcards(origin) > 1 {
+            return Err(ConfigError::TooManyWildcards {
+                rule,
+                field: Field::AllowedOrigin,
+                value: origin.clone(),
+            });
+        }
+    }
+    for header in &r.allowed_headers {
+        if !is_token_or_empty(header) {
+            return Err(invalid(rule, Field::AllowedHeader, header));
+        }
+        if wildcards(header) > 1 {
+            return Err(ConfigError::TooManyWildcards {
+                rule,
+                field: Field::AllowedHeader,
+                value: header.clone(),
+            });
+        }
+    }
+    for header in &r.expose_headers {
+        if !is_token_or_empty(header) {
+            return Err(invalid(rule, Field::ExposeHeader, header));
+        }
+        if !options.lenient && header.contains('*') {
+            return Err(ConfigError::ExposeHeaderWildcard {
+                rule,
+                value: header.clone(),
+            });
+        }
+    }
+    if let Some(id) = &r.id {
+        if has_control(id) {
+            return Err(invalid(rule, Field::Id, id));
+        }
+    }
+    Ok(())
+}
+
+fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
+    ConfigError::InvalidCharacter {
+        rule,
+        field,
+        value: value.to_owned(),
+    }
+}
+
+fn wildcards(value: &str) -> usize {
+    value.bytes().filter(|&b| b == b'*').count()
+}
+
+/// True when the value holds a C0 control character or DEL.
+pub(crate) fn has_control(value: &str) -> bool {
+    value.bytes().any(|b| b < 0x20 || b == 0x7f)
+}
+
+/// True for an HTTP token (RFC 9110 `tchar`s only), which includes `*`.
+pub(crate) fn is_token(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(is_tchar)
+}
+
+fn is_token_or_empty(value: &str) -> bool {
+    value.is_empty() || is_token(value)
+}
+
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
+        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
