@@ -174,7 +174,7 @@ pub(crate) struct OriginIndex {
     /// entry keeps the prefixes to check.
     by_suffix: ByLength<Prefixes>,
     /// Patterns `prefix*`, grouped by prefix length, keyed by prefix.
-    by_prefix: Vec<(usize, FxMap<Box<[u8]>, RuleSet>)>,
+    by_prefix: ByLength<RuleSet>,
 }
 
 impl OriginIndex {
