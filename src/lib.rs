@@ -95,3 +95,8 @@ pub use xml::S3_NAMESPACE;
 
 /// Placeholder until the lint module lands.
 pub mod lint {}
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
