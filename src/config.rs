@@ -30,6 +30,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 /// assert!(config.validate().is_ok());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CorsConfiguration {
     /// The rules, in document order. The first rule that matches a request answers it.
     pub rules: Vec<CorsRule>,
@@ -39,6 +40,7 @@ pub struct CorsConfiguration {
 
 /// One `CORSRule`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CorsRule {
     /// `ID`: an optional name, at most 255 characters.
     pub id: Option<String>,
