@@ -83,7 +83,9 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
 impl Parser {
     fn error(&self, detail: String) -> ConfigError {
         let rule = match self.state {
-            State::InRule | State::InLeaf(Leaf::Rule(_), _) => Some(self.config.rules.len() - 1),
+            State::InRule | State::InLeaf(Leaf::Rule(_), _) => {
+                self.config.rules.len().checked_sub(1)
+            }
             _ => None,
         };
         ConfigError::Malformed {
@@ -98,11 +100,16 @@ impl Parser {
             Event::Start(start) => self.open(&start, false),
             Event::Empty(start) => self.open(&start, true),
             Event::End(_) => {
-                self.state = match std::mem::replace(&mut self.state, State::AfterRoot) {
-                    State::InLeaf(leaf, value) => self.finish_leaf(leaf, value)?,
-                    State::InRule => State::InRoot,
+                let leaf = match &mut self.state {
+                    State::InLeaf(leaf, value) => Some((*leaf, std::mem::take(value))),
+                    _ => None,
+                };
+                // The state stays as it is until the leaf is stored, so an error names its rule.
+                self.state = match (leaf, &self.state) {
+                    (Some((leaf, value)), _) => self.finish_leaf(leaf, value)?,
+                    (None, State::InRule) => State::InRoot,
                     // The reader checks end names and refuses stray end tags.
-                    _ => State::AfterRoot,
+                    (None, _) => State::AfterRoot,
                 };
                 Ok(())
             }
