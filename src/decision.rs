@@ -132,6 +132,9 @@ pub struct Allowed<'a> {
     pub(crate) expose_headers: Option<&'a str>,
     pub(crate) max_age: Option<&'a str>,
     pub(crate) vary: Option<&'static str>,
+    /// The rule's values as `http` header values, made at compile time.
+    #[cfg(feature = "http")]
+    pub(crate) values: &'a crate::http::RuleValues,
 }
 
 impl<'a> Allowed<'a> {

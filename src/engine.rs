@@ -114,6 +114,8 @@ pub(crate) struct CompiledRule {
     methods: Box<str>,
     expose_headers: Option<Box<str>>,
     max_age: Option<Box<str>>,
+    #[cfg(feature = "http")]
+    values: crate::http::RuleValues,
 }
 
 impl CorsEngine {
@@ -155,13 +157,22 @@ impl CorsEngine {
                     methods[method as usize] |= rule_bit(index);
                 }
             }
+            let methods: Box<str> = rule.allowed_methods.join(", ").into();
+            let expose_headers: Option<Box<str>> =
+                (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(", ").into());
+            let max_age: Option<Box<str>> = rule.max_age_seconds.map(|s| s.to_string().into());
             rules.push(CompiledRule {
                 any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
                 headers: HeaderMatcher::new(&rule.allowed_headers),
-                methods: rule.allowed_methods.join(", ").into(),
-                expose_headers: (!rule.expose_headers.is_empty())
-                    .then(|| rule.expose_headers.join(", ").into()),
-                max_age: rule.max_age_seconds.map(|s| s.to_string().into()),
+                #[cfg(feature = "http")]
+                values: crate::http::RuleValues::new(
+                    &methods,
+                    expose_headers.as_deref(),
+                    max_age.as_deref(),
+                ),
+                methods,
+                expose_headers,
+                max_age,
             });
         }
         let (vary_match, vary_other) = match (options.vary, config.response_vary) {
@@ -256,6 +267,8 @@ impl CorsEngine {
                     expose_headers: compiled_rule.expose_headers.as_deref(),
                     max_age: compiled_rule.max_age.as_deref(),
                     vary: compiled.vary_match,
+                    #[cfg(feature = "http")]
+                    values: &compiled_rule.values,
                 };
                 if preflight {
                     Decision::Preflight(allowed)

@@ -68,6 +68,8 @@ mod engine;
 mod error;
 mod explain;
 mod format;
+#[cfg(feature = "http")]
+pub mod http;
 mod json;
 mod method;
 mod pattern;

@@ -46,6 +46,9 @@ enum LinesRepr<'a> {
     Absent,
     One(&'a str),
     Many(&'a [&'a str]),
+    /// Every `Access-Control-Request-Headers` line of an `http::HeaderMap` (two or more).
+    #[cfg(feature = "http")]
+    Map(&'a ::http::HeaderMap),
 }
 
 impl<'a> HeaderLines<'a> {
@@ -76,14 +79,43 @@ impl<'a> HeaderLines<'a> {
         }
     }
 
+    /// Every `Access-Control-Request-Headers` line of a header map, read in place. A line
+    /// that is not UTF-8 reads as [`crate::http::UNDECODABLE`], which no rule allows.
+    #[cfg(feature = "http")]
+    pub(crate) fn from_map(map: &'a ::http::HeaderMap) -> Self {
+        let mut all = map
+            .get_all(::http::header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .iter();
+        match (all.next(), all.next()) {
+            (None, _) => HeaderLines::ABSENT,
+            (Some(one), None) => HeaderLines::one(crate::http::text(one)),
+            (Some(_), Some(_)) => HeaderLines {
+                repr: LinesRepr::Map(map),
+            },
+        }
+    }
+
+    /// The only line, when there is exactly one.
+    #[cfg(feature = "http")]
+    pub(crate) const fn single(&self) -> Option<&'a str> {
+        match self.repr {
+            LinesRepr::One(line) => Some(line),
+            _ => None,
+        }
+    }
+
     /// The header lines, in order.
     pub fn lines(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (one, many): (Option<&'a str>, &'a [&'a str]) = match self.repr {
-            LinesRepr::Absent => (None, &[]),
-            LinesRepr::One(line) => (Some(line), &[]),
-            LinesRepr::Many(lines) => (None, lines),
-        };
-        one.into_iter().chain(many.iter().copied())
+        Lines(match self.repr {
+            LinesRepr::Absent => LinesIter::Slice([].iter()),
+            LinesRepr::One(line) => LinesIter::One(Some(line)),
+            LinesRepr::Many(lines) => LinesIter::Slice(lines.iter()),
+            #[cfg(feature = "http")]
+            LinesRepr::Map(map) => LinesIter::Map(
+                map.get_all(::http::header::ACCESS_CONTROL_REQUEST_HEADERS)
+                    .iter(),
+            ),
+        })
     }
 
     /// The list's items: split on commas, trimmed of spaces and tabs, empty items dropped.
@@ -105,6 +137,30 @@ impl<'a> HeaderLines<'a> {
     #[must_use]
     pub fn has_items(&self) -> bool {
         self.items().next().is_some()
+    }
+}
+
+/// The iterator behind [`HeaderLines::lines`].
+struct Lines<'a>(LinesIter<'a>);
+
+enum LinesIter<'a> {
+    One(Option<&'a str>),
+    Slice(std::slice::Iter<'a, &'a str>),
+    #[cfg(feature = "http")]
+    Map(::http::header::ValueIter<'a, ::http::HeaderValue>),
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            LinesIter::One(line) => line.take(),
+            LinesIter::Slice(lines) => lines.next().copied(),
+            #[cfg(feature = "http")]
+            LinesIter::Map(values) => values.next().map(crate::http::text),
+        }
     }
 }
 

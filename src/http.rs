@@ -1,0 +1,331 @@
+//! Glue for servers built on the [`http`](::http) crate (feature `http`).
+//!
+//! - [`request`], [`request_from_parts`] and [`request_from_http`] build the engine's
+//!   [`CorsRequest`] from a method and a [`HeaderMap`] without copying anything: every
+//!   `Access-Control-Request-Headers` line is read in place, as one comma-separated list.
+//! - [`write_headers`] writes a [`Decision`] into a response's [`HeaderMap`]: the CORS headers
+//!   replace any the response already has, and `Vary` is appended (an existing `Vary` is never
+//!   overwritten). The echoed `Origin` reuses the request's own [`HeaderValue`], and the
+//!   engine's fixed values were turned into [`HeaderValue`]s at compile time, so writing them
+//!   copies no bytes.
+//! - [`rejection_response`] builds S3's error answer for a refused preflight, and [`respond`]
+//!   the whole answer to any preflight.
+//!
+//! # Header values that are not text
+//!
+//! The engine works on `&str`. A header value that is UTF-8 (visible ASCII, or UTF-8 beyond
+//! ASCII) is handed over as it is. A value that is not UTF-8 is handed over as [`UNDECODABLE`],
+//! text with a control character, which the engine never matches:
+//!
+//! - an `Origin` that is not UTF-8 is present but matches no rule, exactly like an `Origin` with
+//!   a control character: a preflight gets the `403` "not allowed" answer, another request
+//!   passes without CORS headers, and the value is never echoed;
+//! - an `Access-Control-Request-Headers` line that is not UTF-8 lists a name that is not an
+//!   HTTP token, so no rule allows the request;
+//! - an `Access-Control-Request-Method` that is not UTF-8 is an unsupported method
+//!   (`400 Invalid Access-Control-Request-Method`).
+//!
+//! When a header comes on several lines, `Origin` and `Access-Control-Request-Method` are
+//! read from their first line; `Access-Control-Request-Headers` from all of them.
+//!
+//! ```
+//! use bucket_cors::{CorsConfiguration, CorsEngine, CorsRule, Decision, ResourceType};
+//!
+//! let config = CorsConfiguration::new(vec![
+//!     CorsRule::new()
+//!         .allowed_origin("https://app.example.com")
+//!         .allowed_method("PUT")
+//!         .allowed_header("*"),
+//! ]);
+//! let engine = CorsEngine::compile(&config).unwrap();
+//!
+//! let request = ::http::Request::builder()
+//!     .method("OPTIONS")
+//!     .uri("/bucket/key")
+//!     .header("Origin", "https://app.example.com")
+//!     .header("Access-Control-Request-Method", "PUT")
+//!     .header("Access-Control-Request-Headers", "content-type")
+//!     .header("Access-Control-Request-Headers", "x-amz-date")
+//!     .body(())
+//!     .unwrap();
+//! let view = bucket_cors::http::request_from_http(&request, ResourceType::Object);
+//! let decision = engine.evaluate(&view);
+//!
+//! let response: ::http::Response<String> =
+//!     bucket_cors::http::respond(&decision, request.headers(), "request-id", "host-id")
+//!         .expect("a preflight is answered by the engine");
+//! assert_eq!(response.status(), 200);
+//! let headers = response.headers();
+//! assert_eq!(headers["access-control-allow-origin"], "https://app.example.com");
+//! assert_eq!(headers["access-control-allow-headers"], "content-type, x-amz-date");
+//! ```
+
+use ::http::header::{self, HeaderMap, HeaderValue};
+use ::http::{Method, Request, Response, StatusCode, request::Parts, response};
+
+use crate::decision::{Allowed, Decision, Rejection};
+use crate::request::{CorsRequest, HeaderLines, ResourceType};
+
+/// What the engine is handed for a header value that is not UTF-8: U+FFFD followed by NUL.
+/// It holds a control character, so it matches no rule and is never echoed.
+pub const UNDECODABLE: &str = "\u{FFFD}\u{0}";
+
+// Static values: cloning one copies a pointer and a length.
+static APPLICATION_XML: HeaderValue = HeaderValue::from_static("application/xml");
+static ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
+static TRUE: HeaderValue = HeaderValue::from_static("true");
+static VARY_CORS: HeaderValue = HeaderValue::from_static(crate::decision::VARY_CORS);
+static VARY_ORIGIN: HeaderValue = HeaderValue::from_static(crate::decision::VARY_ORIGIN);
+
+/// A header value as the engine sees it.
+#[inline]
+pub(crate) fn text(value: &HeaderValue) -> &str {
+    std::str::from_utf8(value.as_bytes()).unwrap_or(UNDECODABLE)
+}
+
+/// The request view of a request with this method and these headers.
+///
+/// The caller says what the request targets ([`ResourceType::Bucket`] for `/bucket` or
+/// `/bucket/`, [`ResourceType::Object`] otherwise); S3 reports it in refused preflights.
+#[must_use]
+pub fn request<'a>(
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    resource: ResourceType,
+) -> CorsRequest<'a> {
+    let mut view = CorsRequest::new(method.as_str())
+        .request_header_lines(HeaderLines::from_map(headers))
+        .resource(resource);
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        view = view.origin(text(origin));
+    }
+    if let Some(method) = headers.get(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        view = view.request_method(text(method));
+    }
+    view
+}
+
+/// The request view of a request's head.
+#[must_use]
+pub fn request_from_parts(parts: &Parts, resource: ResourceType) -> CorsRequest<'_> {
+    request(&parts.method, &parts.headers, resource)
+}
+
+/// The request view of a whole request (the body is not looked at).
+#[must_use]
+pub fn request_from_http<B>(request: &Request<B>, resource: ResourceType) -> CorsRequest<'_> {
+    self::request(request.method(), request.headers(), resource)
+}
+
+/// Writes a decision's headers into a response's header map.
+///
+/// `request` is the request's header map: the echoed `Origin` and, when the request already
+/// sent it in S3's form, the `Access-Control-Allow-Headers` value reuse its values instead
+/// of copying them. The `Access-Control-*` headers replace any the map holds; `Vary` is
+/// appended as a further line, so a `Vary` set by the host stays.
+pub fn write_headers(decision: &Decision<'_>, request: &HeaderMap, response: &mut HeaderMap) {
+    match decision {
+        Decision::Preflight(allowed) | Decision::Actual(allowed) => {
+            write_allowed(allowed, request, response);
+        }
+        Decision::Pass(pass) => append_vary(response, pass.vary()),
+        Decision::Reject(rejection) => append_vary(response, rejection.vary()),
+    }
+}
+
+/// Writes a decision's headers into a response builder's header map (see
+/// [`write_headers`]). A builder that already holds an error is returned as it is.
+pub fn write_to_builder(
+    decision: &Decision<'_>,
+    request: &HeaderMap,
+    mut builder: response::Builder,
+) -> response::Builder {
+    if let Some(headers) = builder.headers_mut() {
+        write_headers(decision, request, headers);
+    }
+    builder
+}
+
+/// The answer to a preflight or refused request, when the engine decides it: `200` with an
+/// empty body and the CORS headers for [`Decision::Preflight`], S3's error for
+/// [`Decision::Reject`] (see [`rejection_response`]); `None` for [`Decision::Pass`] and
+/// [`Decision::Actual`], which the host serves itself (adding [`write_headers`]' headers).
+#[must_use]
+pub fn respond<B: From<String>>(
+    decision: &Decision<'_>,
+    request: &HeaderMap,
+    request_id: &str,
+    host_id: &str,
+) -> Option<Response<B>> {
+    match decision {
+        Decision::Preflight(_) => {
+            let mut response = Response::new(B::from(String::new()));
+            write_headers(decision, request, response.headers_mut());
+            Some(response)
+        }
+        Decision::Reject(rejection) => Some(rejection_response(rejection, request_id, host_id)),
+        Decision::Pass(_) | Decision::Actual(_) => None,
+    }
+}
+
+/// S3's answer to a refused preflight: its status (400 or 403), `Content-Type:
+/// application/xml`, the `Vary` the engine's policy asks for, and the XML error body of
+/// [`Rejection::to_xml`] with the host's request and host ids.
+///
+/// ```
+/// use bucket_cors::{CorsEngine, CorsRequest, Decision};
+///
+/// let request = CorsRequest::new("OPTIONS").origin("https://a.example").request_method("GET");
+/// let Decision::Reject(rejection) = CorsEngine::disabled().evaluate(&request) else { panic!() };
+/// let response: ::http::Response<String> =
+///     bucket_cors::http::rejection_response(&rejection, "REQ", "HOST");
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(response.headers()["content-type"], "application/xml");
+/// assert!(response.body().contains("<Code>AccessForbidden</Code>"));
+/// ```
+#[must_use]
+pub fn rejection_response<B: From<String>>(
+    rejection: &Rejection<'_>,
+    request_id: &str,
+    host_id: &str,
+) -> Response<B> {
+    let mut response = Response::new(B::from(rejection.to_xml(request_id, host_id)));
+    *response.status_mut() =
+        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::FORBIDDEN);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, APPLICATION_XML.clone());
+    append_vary(headers, rejection.vary());
+    response
+}
+
+fn write_allowed(allowed: &Allowed<'_>, request: &HeaderMap, response: &mut HeaderMap) {
+    let origin = match allowed.origin {
+        None => ANY_ORIGIN.clone(),
+        Some(echoed) => match request.get(header::ORIGIN) {
+            Some(value) if value.as_bytes() == echoed.as_bytes() => value.clone(),
+            // The engine echoes only origins without control characters, which are valid
+            // header values; the fallback covers a view built from other headers.
+            _ => match HeaderValue::from_str(echoed) {
+                Ok(value) => value,
+                Err(_) => return,
+            },
+        },
+    };
+    response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    if allowed.allow_credentials() {
+        response.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
+    }
+    let values = allowed.values;
+    if let Some(value) = prepared(values.methods.as_ref(), allowed.methods) {
+        response.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
+    }
+    if allowed.allow_headers().is_some() {
+        if let Some(value) = allow_headers_value(allowed, request) {
+            response.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+        }
+    }
+    if let Some(text) = allowed.expose_headers {
+        if let Some(value) = prepared(values.expose_headers.as_ref(), text) {
+            response.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+        }
+    }
+    if let Some(text) = allowed.max_age {
+        if let Some(value) = prepared(values.max_age.as_ref(), text) {
+            response.insert(header::ACCESS_CONTROL_MAX_AGE, value);
+        }
+    }
+    append_vary(response, allowed.vary);
+}
+
+/// A value compiled in advance, or made from its text.
+#[inline]
+fn prepared(value: Option<&HeaderValue>, text: &str) -> Option<HeaderValue> {
+    match value {
+        Some(value) => Some(value.clone()),
+        None => HeaderValue::from_str(text).ok(),
+    }
+}
+
+fn append_vary(response: &mut HeaderMap, vary: Option<&'static str>) {
+    let value = match vary {
+        None => return,
+        Some(crate::decision::VARY_CORS) => VARY_CORS.clone(),
+        Some(crate::decision::VARY_ORIGIN) => VARY_ORIGIN.clone(),
+        Some(other) => HeaderValue::from_static(other),
+    };
+    response.append(header::VARY, value);
+}
+
+/// `Access-Control-Allow-Headers`: the request's own line when it is already in S3's form
+/// (lower case, items joined by `", "`), otherwise the rendered list.
+fn allow_headers_value(allowed: &Allowed<'_>, request: &HeaderMap) -> Option<HeaderValue> {
+    if let Some(line) = allowed.request_headers.single() {
+        if is_rendered(line) {
+            if let Some(value) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+                if value.as_bytes() == line.as_bytes() {
+                    return Some(value.clone());
+                }
+            }
+        }
+    }
+    let list = allowed.allow_headers()?;
+    let mut stack = [0u8; 256];
+    let len = list.len();
+    if len <= stack.len() {
+        let mut at = 0;
+        for (i, item) in list.items().enumerate() {
+            if i > 0 {
+                stack[at..at + 2].copy_from_slice(b", ");
+                at += 2;
+            }
+            let out = &mut stack[at..at + item.len()];
+            out.copy_from_slice(item.as_bytes());
+            out.make_ascii_lowercase();
+            at += item.len();
+        }
+        HeaderValue::from_bytes(&stack[..at]).ok()
+    } else {
+        let mut buffer = Vec::with_capacity(len);
+        list.write_into(&mut buffer);
+        HeaderValue::from_bytes(&buffer).ok()
+    }
+}
+
+/// True when rendering the line's list gives the line back: items separated by `", "`,
+/// none empty, none with a space, tab, comma or upper-case letter.
+fn is_rendered(line: &str) -> bool {
+    !line.is_empty()
+        && line.split(", ").all(|item| {
+            !item.is_empty()
+                && !item
+                    .bytes()
+                    .any(|b| matches!(b, b',' | b' ' | b'\t') || b.is_ascii_uppercase())
+        })
+}
+
+/// The header values of one rule, made once at compile time. Their bytes are shared, so
+/// writing one into a response copies nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct RuleValues {
+    methods: Option<HeaderValue>,
+    expose_headers: Option<HeaderValue>,
+    max_age: Option<HeaderValue>,
+}
+
+impl RuleValues {
+    pub(crate) fn new(methods: &str, expose_headers: Option<&str>, max_age: Option<&str>) -> Self {
+        RuleValues {
+            methods: shared(methods),
+            expose_headers: expose_headers.and_then(shared),
+            max_age: max_age.and_then(shared),
+        }
+    }
+}
+
+/// A header value whose bytes are already reference-counted: the first clone of a fresh
+/// value converts its buffer, so it is done here rather than on a request.
+fn shared(text: &str) -> Option<HeaderValue> {
+    let value = HeaderValue::from_str(text).ok()?;
+    drop(value.clone());
+    Some(value)
+}
