@@ -1,0 +1,1048 @@
+//! The S3 operations, and the CORS answers around them.
+//!
+//! Every request to a bucket is evaluated by the bucket's engine before the operation runs:
+//! an `OPTIONS` request is answered by the engine alone; any other request runs, and the
+//! decision's headers are added to whatever it answered, errors included.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use bucket_cors::{
+    CorsConfiguration, CorsEngine, Decision, EngineOptions, Format, ResourceType,
+    ValidationOptions, VaryPolicy,
+};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::http::request::Parts;
+use hyper::{Method, Request, Response, StatusCode};
+
+use crate::cors;
+use crate::digest::{self, CHECKSUM_HEADERS, Integrity};
+use crate::store::{Access, Acl, Bucket, Dialect, Object, Store, StoredCors};
+use crate::wire::{Query, S3Error, element, http_date, iso_date, percent_decode, percent_encode};
+
+/// The response body type.
+pub type Body = Full<Bytes>;
+
+/// The largest request body the example reads.
+pub const MAX_BODY: usize = 64 << 20;
+
+const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+const HOST_ID: &str = "bucket-cors-example-host";
+const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
+const OWNER_NAME: &str = "example";
+const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
+
+/// The engine of a bucket without a CORS configuration.
+static DISABLED: CorsEngine = CorsEngine::disabled();
+
+/// Query parameters that name a sub-resource of a bucket or object. A request with one the
+/// example does not serve gets `501 NotImplemented`.
+const SUBRESOURCES: [&str; 24] = [
+    "cors",
+    "location",
+    "acl",
+    "policy",
+    "lifecycle",
+    "versioning",
+    "requestPayment",
+    "website",
+    "tagging",
+    "ownershipControls",
+    "publicAccessBlock",
+    "encryption",
+    "logging",
+    "notification",
+    "replication",
+    "accelerate",
+    "uploads",
+    "uploadId",
+    "delete",
+    "object-lock",
+    "versions",
+    "restore",
+    "select",
+    "attributes",
+];
+
+/// The server: the store and a request counter.
+#[derive(Debug, Default)]
+pub struct Server {
+    store: Store,
+    requests: AtomicU64,
+}
+
+/// What the request names.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    /// `None` for the service root.
+    bucket: Option<String>,
+    /// `None` for the bucket itself (`/bucket` or `/bucket/`).
+    key: Option<String>,
+}
+
+impl Target {
+    fn parse(path: &str) -> Result<Target, S3Error> {
+        let invalid = || S3Error::new(400, "InvalidURI", "Couldn't parse the specified URI.");
+        let rest = path.strip_prefix('/').ok_or_else(invalid)?;
+        if rest.is_empty() {
+            return Ok(Target {
+                bucket: None,
+                key: None,
+            });
+        }
+        let (bucket, key) = match rest.split_once('/') {
+            Some((bucket, "")) => (bucket, None),
+            Some((bucket, key)) => (
+                bucket,
+                Some(percent_decode(key, false).ok_or_else(invalid)?),
+            ),
+            None => (rest, None),
+        };
+        let bucket = percent_decode(bucket, false)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(invalid)?;
+        Ok(Target {
+            bucket: Some(bucket),
+            key,
+        })
+    }
+}
+
+/// One request, as the operations need it.
+struct Call<'a> {
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    query: Query,
+    /// No `Authorization` header and no signature in the query.
+    anonymous: bool,
+    /// Sent by an Alibaba OSS client.
+    oss: bool,
+}
+
+impl Call<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// True when the request comes from an Alibaba OSS client: an `OSS` signature, an `x-oss-`
+/// header, or OSS's query-string signature.
+fn is_oss(parts: &Parts, query: &Query) -> bool {
+    let auth = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes().starts_with(b"OSS"));
+    auth || parts
+        .headers
+        .keys()
+        .any(|name| name.as_str().starts_with("x-oss-"))
+        || query.has("OSSAccessKeyId")
+        || query.has("x-oss-signature")
+}
+
+fn is_anonymous(parts: &Parts, query: &Query) -> bool {
+    !parts.headers.contains_key(header::AUTHORIZATION)
+        && ![
+            "X-Amz-Signature",
+            "Signature",
+            "OSSAccessKeyId",
+            "x-oss-signature",
+        ]
+        .iter()
+        .any(|name| query.has(name))
+}
+
+fn response(status: u16, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response
+}
+
+fn xml_response(status: u16, body: String) -> Response<Body> {
+    let mut response = response(status, body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    response
+}
+
+fn error_response(error: &S3Error, head: bool, request_id: &str) -> Response<Body> {
+    let body = if head {
+        String::new()
+    } else {
+        error.to_xml(request_id, HOST_ID)
+    };
+    xml_response(error.status, body)
+}
+
+fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+    if let (Ok(name), Ok(value)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        headers.insert(name, value);
+    }
+}
+
+fn method_not_allowed(method: &Method, resource: ResourceType) -> S3Error {
+    S3Error::new(
+        405,
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+    )
+    .with("Method", method.as_str())
+    .with("ResourceType", resource.as_str())
+}
+
+impl Server {
+    /// An empty server.
+    pub fn new() -> Self {
+        Server::default()
+    }
+
+    fn request_id(&self) -> String {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{n:016X}")
+    }
+
+    /// Reads the request's body and answers it.
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err(S3Error::new(
+                400,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the maximum allowed size",
+            )),
+            Err(_) => Err(S3Error::new(
+                400,
+                "IncompleteBody",
+                "The request body terminated unexpectedly",
+            )),
+        };
+        self.respond(&parts, body)
+    }
+
+    /// Answers a request whose body has been read.
+    pub fn respond(&self, parts: &Parts, body: Result<Bytes, S3Error>) -> Response<Body> {
+        let request_id = self.request_id();
+        let head = parts.method == Method::HEAD;
+        let query = Query::parse(parts.uri.query());
+        let oss = query.as_ref().is_some_and(|q| is_oss(parts, q));
+        let mut response = match query {
+            Some(query) => self.route(parts, query, body, &request_id),
+            None => error_response(
+                &S3Error::new(
+                    400,
+                    "InvalidArgument",
+                    "The query string could not be decoded.",
+                ),
+                head,
+                &request_id,
+            ),
+        };
+        let headers = response.headers_mut();
+        set(headers, "x-amz-request-id", &request_id);
+        set(headers, "x-amz-id-2", HOST_ID);
+        if oss {
+            set(headers, "x-oss-request-id", &request_id);
+        }
+        set(headers, "date", &http_date(SystemTime::now()));
+        set(headers, "server", "bucket-cors-example");
+        response
+    }
+
+    fn route(
+        &self,
+        parts: &Parts,
+        query: Query,
+        body: Result<Bytes, S3Error>,
+        request_id: &str,
+    ) -> Response<Body> {
+        let head = parts.method == Method::HEAD;
+        let target = match Target::parse(parts.uri.path()) {
+            Ok(target) => target,
+            Err(err) => return error_response(&err, head, request_id),
+        };
+        let call = Call {
+            method: &parts.method,
+            headers: &parts.headers,
+            anonymous: is_anonymous(parts, &query),
+            oss: is_oss(parts, &query),
+            query,
+        };
+        let Some(bucket) = target.bucket else {
+            return self.service(&call, parts, request_id);
+        };
+
+        // The bucket's CORS state as the request found it: `None` when the bucket does not
+        // exist. The engine is shared, so the lock is not held while it evaluates.
+        let stored: Option<Option<Arc<StoredCors>>> =
+            self.store.lock().get(&bucket).map(|b| b.cors.clone());
+        let resource = match target.key {
+            Some(_) => ResourceType::Object,
+            None => ResourceType::Bucket,
+        };
+        let lines = cors::request_header_lines(&parts.headers);
+        let view = cors::request_view(parts.method.as_str(), &parts.headers, &lines, resource);
+        let decision = match &stored {
+            None => CorsEngine::evaluate_missing_bucket(&view),
+            Some(None) => DISABLED.evaluate(&view),
+            Some(Some(cors)) => cors.engine.evaluate(&view),
+        };
+
+        if parts.method == Method::OPTIONS {
+            return preflight_response(&decision, request_id);
+        }
+        let result = body.and_then(|body| match &target.key {
+            Some(key) => self.object(&call, &bucket, key, body),
+            None => self.bucket(&call, &bucket, body),
+        });
+        let mut response = match result {
+            Ok(response) => response,
+            Err(err) => error_response(&err, head, request_id),
+        };
+        cors::add_headers(&decision, response.headers_mut());
+        response
+    }
+
+    /// The service root: ListBuckets. It never carries CORS headers.
+    fn service(&self, call: &Call<'_>, parts: &Parts, request_id: &str) -> Response<Body> {
+        let head = parts.method == Method::HEAD;
+        match *call.method {
+            Method::GET => {
+                let mut out = format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult xmlns=\"{NAMESPACE}\">"
+                );
+                owner(&mut out);
+                out.push_str("<Buckets>");
+                for (name, bucket) in self.store.lock().iter() {
+                    out.push_str("<Bucket>");
+                    element(&mut out, "Name", name);
+                    element(&mut out, "CreationDate", &iso_date(bucket.created));
+                    out.push_str("</Bucket>");
+                }
+                out.push_str("</Buckets></ListAllMyBucketsResult>");
+                xml_response(200, out)
+            }
+            Method::OPTIONS => {
+                // No bucket is named: answered as for a bucket that does not exist.
+                let lines = cors::request_header_lines(&parts.headers);
+                let view =
+                    cors::request_view("OPTIONS", &parts.headers, &lines, ResourceType::Bucket);
+                preflight_response(&CorsEngine::evaluate_missing_bucket(&view), request_id)
+            }
+            _ => error_response(
+                &method_not_allowed(call.method, ResourceType::Bucket),
+                head,
+                request_id,
+            ),
+        }
+    }
+
+    /// Checks that the bucket exists and that the request may do this to it.
+    fn authorize(&self, call: &Call<'_>, bucket: &str, access: Access) -> Result<(), S3Error> {
+        let store = self.store.lock();
+        let found = store
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+        if call.anonymous && !found.acl.allows_anonymous(access) {
+            return Err(S3Error::access_denied());
+        }
+        Ok(())
+    }
+
+    fn bucket(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        body: Bytes,
+    ) -> Result<Response<Body>, S3Error> {
+        let subresource = SUBRESOURCES.iter().copied().find(|s| call.query.has(s));
+        let not_found = |code: &'static str, message: &str| {
+            Err(S3Error::new(404, code, message).with("BucketName", bucket))
+        };
+        match (call.method.clone(), subresource) {
+            (Method::PUT, Some("cors")) => self.put_cors(call, bucket, body),
+            (Method::GET, Some("cors")) => self.get_cors(call, bucket),
+            (Method::DELETE, Some("cors")) => self.delete_cors(call, bucket),
+            (Method::GET, Some(sub)) => {
+                self.authorize(call, bucket, Access::Admin)?;
+                match sub {
+                    "location" => Ok(xml_response(
+                        200,
+                        format!(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"{NAMESPACE}\"></LocationConstraint>"
+                        ),
+                    )),
+                    "acl" => Ok(self.acl(bucket)),
+                    "versioning" => Ok(xml_response(
+                        200,
+                        format!(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VersioningConfiguration xmlns=\"{NAMESPACE}\"/>"
+                        ),
+                    )),
+                    "requestPayment" => Ok(xml_response(
+                        200,
+                        format!(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<RequestPaymentConfiguration xmlns=\"{NAMESPACE}\"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>"
+                        ),
+                    )),
+                    "policy" => not_found("NoSuchBucketPolicy", "The bucket policy does not exist"),
+                    "lifecycle" => not_found(
+                        "NoSuchLifecycleConfiguration",
+                        "The lifecycle configuration does not exist",
+                    ),
+                    "website" => not_found(
+                        "NoSuchWebsiteConfiguration",
+                        "The specified bucket does not have a website configuration",
+                    ),
+                    "tagging" => not_found("NoSuchTagSet", "The TagSet does not exist"),
+                    _ => Err(S3Error::not_implemented()),
+                }
+            }
+            (_, Some(_)) => {
+                self.authorize(call, bucket, Access::Admin)?;
+                Err(S3Error::not_implemented())
+            }
+            (Method::PUT, None) => self.create_bucket(call, bucket),
+            (Method::GET, None) => self.list_objects(call, bucket),
+            (Method::HEAD, None) => {
+                self.authorize(call, bucket, Access::Read)?;
+                let mut response = response(200, Bytes::new());
+                set(response.headers_mut(), "x-amz-bucket-region", "us-east-1");
+                Ok(response)
+            }
+            (Method::DELETE, None) => self.delete_bucket(call, bucket),
+            (Method::POST, None) => {
+                self.authorize(call, bucket, Access::Write)?;
+                Err(S3Error::not_implemented())
+            }
+            (method, None) => Err(method_not_allowed(&method, ResourceType::Bucket)),
+        }
+    }
+
+    fn create_bucket(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        if !is_valid_bucket_name(bucket) {
+            return Err(S3Error::new(
+                400,
+                "InvalidBucketName",
+                "The specified bucket is not valid.",
+            )
+            .with("BucketName", bucket));
+        }
+        let acl = match call
+            .header("x-amz-acl")
+            .or_else(|| call.header("x-oss-acl"))
+        {
+            None => Acl::Open,
+            Some(value) => Acl::parse(value).ok_or_else(|| {
+                S3Error::new(400, "InvalidArgument", "")
+                    .with("ArgumentName", "x-amz-acl")
+                    .with("ArgumentValue", value)
+            })?,
+        };
+        let mut store = self.store.lock();
+        if store.contains_key(bucket) {
+            return Err(S3Error::new(
+                409,
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you already own it.",
+            )
+            .with("BucketName", bucket));
+        }
+        store.insert(bucket.to_owned(), Bucket::new(acl));
+        let mut response = response(200, Bytes::new());
+        set(response.headers_mut(), "location", &format!("/{bucket}"));
+        Ok(response)
+    }
+
+    fn delete_bucket(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Admin)?;
+        let mut store = self.store.lock();
+        if store.get(bucket).is_some_and(|b| !b.objects.is_empty()) {
+            return Err(S3Error::new(
+                409,
+                "BucketNotEmpty",
+                "The bucket you tried to delete is not empty",
+            )
+            .with("BucketName", bucket));
+        }
+        store.remove(bucket);
+        Ok(response(204, Bytes::new()))
+    }
+
+    fn acl(&self, bucket: &str) -> Response<Body> {
+        let acl = self.store.lock().get(bucket).map_or(Acl::Open, |b| b.acl);
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"{NAMESPACE}\">"
+        );
+        owner(&mut out);
+        out.push_str("<AccessControlList>");
+        let grant = |out: &mut String, grantee: &str, permission: &str| {
+            let _ = write!(
+                out,
+                "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" {grantee}</Grantee><Permission>{permission}</Permission></Grant>"
+            );
+        };
+        let me = format!(
+            "xsi:type=\"CanonicalUser\"><ID>{OWNER_ID}</ID><DisplayName>{OWNER_NAME}</DisplayName>"
+        );
+        let all = "xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI>";
+        grant(&mut out, &me, "FULL_CONTROL");
+        if matches!(acl, Acl::PublicRead | Acl::PublicReadWrite | Acl::Open) {
+            grant(&mut out, all, "READ");
+        }
+        if matches!(acl, Acl::PublicReadWrite | Acl::Open) {
+            grant(&mut out, all, "WRITE");
+        }
+        out.push_str("</AccessControlList></AccessControlPolicy>");
+        xml_response(200, out)
+    }
+
+    /// PutBucketCors. An S3 request must carry `Content-MD5` or an `x-amz-checksum-*` value;
+    /// the values the example can compute are checked. The document is stored byte for byte.
+    fn put_cors(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        body: Bytes,
+    ) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Admin)?;
+        let (body, integrity) = read_body(call, body)?;
+        let dialect = if call.oss || Format::detect(&body) == Some(Format::OssXml) {
+            Dialect::Oss
+        } else {
+            Dialect::S3
+        };
+        if dialect == Dialect::S3 && !integrity.is_present() {
+            return Err(S3Error::new(
+                400,
+                "InvalidRequest",
+                "Missing required header for this request: Content-MD5",
+            ));
+        }
+        integrity.verify(&body)?;
+        let (format, options) = match dialect {
+            Dialect::S3 => (Format::S3Xml, EngineOptions::s3()),
+            Dialect::Oss => (
+                Format::OssXml,
+                EngineOptions::s3()
+                    .validation(ValidationOptions::s3().dialect(bucket_cors::Dialect::Oss))
+                    .vary(VaryPolicy::ResponseVary),
+            ),
+        };
+        let engine = CorsConfiguration::parse_as(&body, format)
+            .and_then(|config| CorsEngine::compile_with(&config, &options))
+            .map_err(|err| {
+                let status = err.http_status();
+                S3Error::new(status, err.s3_code().as_str(), err.s3_message())
+            })?;
+        let mut store = self.store.lock();
+        let found = store
+            .get_mut(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+        found.cors = Some(Arc::new(StoredCors {
+            document: body,
+            dialect,
+            engine,
+        }));
+        Ok(response(200, Bytes::new()))
+    }
+
+    /// GetBucketCors: the stored document, byte for byte, in the dialect it was stored in.
+    fn get_cors(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Admin)?;
+        let stored = self.store.lock().get(bucket).and_then(|b| b.cors.clone());
+        let Some(stored) = stored else {
+            return Err(S3Error::new(
+                404,
+                "NoSuchCORSConfiguration",
+                "The CORS configuration does not exist",
+            )
+            .with("BucketName", bucket));
+        };
+        let mut response = response(200, stored.document.clone());
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        );
+        set(
+            response.headers_mut(),
+            "x-example-cors-dialect",
+            match stored.dialect {
+                Dialect::S3 => "s3",
+                Dialect::Oss => "oss",
+            },
+        );
+        Ok(response)
+    }
+
+    /// DeleteBucketCors: 204 whether or not there was a configuration.
+    fn delete_cors(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Admin)?;
+        if let Some(found) = self.store.lock().get_mut(bucket) {
+            found.cors = None;
+        }
+        Ok(response(204, Bytes::new()))
+    }
+
+    fn list_objects(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Read)?;
+        let q = &call.query;
+        let v2 = q.get("list-type") == Some("2");
+        let prefix = q.get("prefix").unwrap_or("");
+        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
+        let max_keys = match q.get("max-keys") {
+            None => 1000,
+            Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
+                S3Error::new(
+                    400,
+                    "InvalidArgument",
+                    "Provided max-keys not an integer or within integer range",
+                )
+                .with("ArgumentName", "max-keys")
+                .with("ArgumentValue", text)
+            })?,
+        };
+        let url_encoding = match q.get("encoding-type") {
+            None => false,
+            Some("url") => true,
+            Some(other) => {
+                return Err(S3Error::new(
+                    400,
+                    "InvalidArgument",
+                    "Invalid Encoding Method specified in Request",
+                )
+                .with("ArgumentName", "encoding-type")
+                .with("ArgumentValue", other));
+            }
+        };
+        let start_after = if v2 {
+            q.get("continuation-token")
+                .or_else(|| q.get("start-after"))
+                .unwrap_or("")
+        } else {
+            q.get("marker").unwrap_or("")
+        };
+        let encode = |text: &str| {
+            if url_encoding {
+                percent_encode(text)
+            } else {
+                text.to_owned()
+            }
+        };
+
+        let store = self.store.lock();
+        let objects = &store
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
+            .objects;
+        let mut contents = String::new();
+        let mut prefixes = String::new();
+        let mut count = 0;
+        let mut truncated = false;
+        let mut last: Option<String> = None;
+        let mut last_prefix: Option<&str> = None;
+        let range = objects.range::<str, _>((
+            std::ops::Bound::Excluded(start_after),
+            std::ops::Bound::Unbounded,
+        ));
+        for (key, object) in range {
+            if !key.starts_with(prefix) {
+                if key.as_str() > prefix {
+                    break;
+                }
+                continue;
+            }
+            if let Some(delimiter) = delimiter {
+                if let Some(at) = key[prefix.len()..].find(delimiter) {
+                    let common = &key[..prefix.len() + at + delimiter.len()];
+                    if last_prefix == Some(common) || common <= start_after {
+                        continue;
+                    }
+                    if count == max_keys {
+                        truncated = true;
+                        break;
+                    }
+                    prefixes.push_str("<CommonPrefixes>");
+                    element(&mut prefixes, "Prefix", &encode(common));
+                    prefixes.push_str("</CommonPrefixes>");
+                    last_prefix = Some(common);
+                    last = Some(common.to_owned());
+                    count += 1;
+                    continue;
+                }
+            }
+            if count == max_keys {
+                truncated = true;
+                break;
+            }
+            contents.push_str("<Contents>");
+            element(&mut contents, "Key", &encode(key));
+            element(
+                &mut contents,
+                "LastModified",
+                &iso_date(object.last_modified),
+            );
+            element(&mut contents, "ETag", &format!("\"{}\"", object.etag));
+            element(&mut contents, "Size", &object.body.len().to_string());
+            if !v2 || q.get("fetch-owner") == Some("true") {
+                owner(&mut contents);
+            }
+            element(&mut contents, "StorageClass", "STANDARD");
+            contents.push_str("</Contents>");
+            last = Some(key.clone());
+            count += 1;
+        }
+        drop(store);
+
+        let root = "ListBucketResult";
+        let mut out =
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">");
+        element(&mut out, "Name", bucket);
+        element(&mut out, "Prefix", &encode(prefix));
+        if v2 {
+            if let Some(token) = q.get("continuation-token") {
+                element(&mut out, "ContinuationToken", token);
+            }
+            if let Some(after) = q.get("start-after") {
+                element(&mut out, "StartAfter", &encode(after));
+            }
+            element(&mut out, "KeyCount", &count.to_string());
+        } else {
+            element(&mut out, "Marker", &encode(start_after));
+        }
+        element(&mut out, "MaxKeys", &max_keys.to_string());
+        if let Some(delimiter) = delimiter {
+            element(&mut out, "Delimiter", &encode(delimiter));
+        }
+        if url_encoding {
+            element(&mut out, "EncodingType", "url");
+        }
+        element(
+            &mut out,
+            "IsTruncated",
+            if truncated { "true" } else { "false" },
+        );
+        if truncated {
+            if let Some(last) = &last {
+                if v2 {
+                    element(&mut out, "NextContinuationToken", last);
+                } else if delimiter.is_some() {
+                    element(&mut out, "NextMarker", &encode(last));
+                }
+            }
+        }
+        out.push_str(&contents);
+        out.push_str(&prefixes);
+        let _ = write!(out, "</{root}>");
+        Ok(xml_response(200, out))
+    }
+
+    fn object(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        key: &str,
+        body: Bytes,
+    ) -> Result<Response<Body>, S3Error> {
+        if let Some(sub) = SUBRESOURCES.iter().find(|s| call.query.has(s)) {
+            let access = if *sub == "acl" || *sub == "tagging" {
+                Access::Admin
+            } else {
+                Access::Write
+            };
+            self.authorize(call, bucket, access)?;
+            return Err(S3Error::not_implemented());
+        }
+        match *call.method {
+            Method::PUT => self.put_object(call, bucket, key, body),
+            Method::GET | Method::HEAD => self.get_object(call, bucket, key),
+            Method::DELETE => {
+                self.authorize(call, bucket, Access::Write)?;
+                if let Some(found) = self.store.lock().get_mut(bucket) {
+                    found.objects.remove(key);
+                }
+                Ok(response(204, Bytes::new()))
+            }
+            Method::POST => {
+                self.authorize(call, bucket, Access::Write)?;
+                Err(S3Error::not_implemented())
+            }
+            _ => Err(method_not_allowed(call.method, ResourceType::Object)),
+        }
+    }
+
+    fn put_object(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        key: &str,
+        body: Bytes,
+    ) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Write)?;
+        if call.headers.contains_key("x-amz-copy-source") {
+            return Err(S3Error::not_implemented());
+        }
+        let (body, integrity) = read_body(call, body)?;
+        integrity.verify(&body)?;
+        let mut headers = Vec::new();
+        for (name, value) in call.headers {
+            let name = name.as_str();
+            let kept = matches!(
+                name,
+                "content-type" | "cache-control" | "content-disposition" | "content-language"
+            ) || name.starts_with("x-amz-meta-")
+                || name.starts_with("x-oss-meta-");
+            if let (true, Ok(value)) = (kept, value.to_str()) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        if let Some(encoding) = call.header("content-encoding") {
+            let rest: Vec<&str> = encoding
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty() && *e != "aws-chunked")
+                .collect();
+            if !rest.is_empty() {
+                headers.push(("content-encoding".to_owned(), rest.join(", ")));
+            }
+        }
+        let etag = digest::md5_hex(&body);
+        let object = Object {
+            body,
+            etag: etag.clone(),
+            last_modified: SystemTime::now(),
+            headers,
+        };
+        let mut store = self.store.lock();
+        let found = store
+            .get_mut(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+        found.objects.insert(key.to_owned(), object);
+        drop(store);
+        let mut response = response(200, Bytes::new());
+        set(response.headers_mut(), "etag", &format!("\"{etag}\""));
+        for (name, value) in &integrity.checksums {
+            set(response.headers_mut(), name, value);
+        }
+        Ok(response)
+    }
+
+    fn get_object(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Read)?;
+        let object = self
+            .store
+            .lock()
+            .get(bucket)
+            .and_then(|b| b.objects.get(key).cloned())
+            .ok_or_else(|| S3Error::no_such_key(key))?;
+        let size = object.body.len();
+        let range = match call.header("range") {
+            Some(spec) => parse_range(spec, size)?,
+            None => None,
+        };
+        let head = *call.method == Method::HEAD;
+        let (status, content) = match range {
+            Some((start, end)) => (206, object.body.slice(start..=end)),
+            None => (200, object.body.clone()),
+        };
+        let length = content.len();
+        let mut response = response(status, if head { Bytes::new() } else { content });
+        let headers = response.headers_mut();
+        set(headers, "etag", &format!("\"{}\"", object.etag));
+        set(headers, "last-modified", &http_date(object.last_modified));
+        set(headers, "accept-ranges", "bytes");
+        set(headers, "content-type", DEFAULT_CONTENT_TYPE);
+        for (name, value) in &object.headers {
+            set(headers, name, value);
+        }
+        set(headers, "content-length", &length.to_string());
+        if let Some((start, end)) = range {
+            set(
+                headers,
+                "content-range",
+                &format!("bytes {start}-{end}/{size}"),
+            );
+        }
+        Ok(response)
+    }
+}
+
+fn owner(out: &mut String) {
+    out.push_str("<Owner>");
+    element(out, "ID", OWNER_ID);
+    element(out, "DisplayName", OWNER_NAME);
+    out.push_str("</Owner>");
+}
+
+/// S3's rules for a new bucket's name: 3 to 63 lower-case letters, digits, dots and hyphens,
+/// starting and ending with a letter or digit.
+fn is_valid_bucket_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+}
+
+/// One `bytes=` range, as inclusive offsets. `None` for a header the example ignores (several
+/// ranges, another unit), as S3 ignores what it cannot read.
+fn parse_range(spec: &str, size: usize) -> Result<Option<(usize, usize)>, S3Error> {
+    let Some(range) = spec.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if range.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = range.split_once('-') else {
+        return Ok(None);
+    };
+    let unsatisfiable = || {
+        S3Error::new(
+            416,
+            "InvalidRange",
+            "The requested range is not satisfiable",
+        )
+        .with("RangeRequested", spec)
+        .with("ActualObjectSize", size.to_string())
+    };
+    let (start, end) = match (first.trim(), last.trim()) {
+        ("", "") => return Ok(None),
+        ("", suffix) => {
+            let Ok(n) = suffix.parse::<usize>() else {
+                return Ok(None);
+            };
+            if n == 0 || size == 0 {
+                return Err(unsatisfiable());
+            }
+            (size.saturating_sub(n), size - 1)
+        }
+        (first, last) => {
+            let Ok(start) = first.parse::<usize>() else {
+                return Ok(None);
+            };
+            let end = if last.is_empty() {
+                usize::MAX
+            } else {
+                match last.parse::<usize>() {
+                    Ok(end) if end >= start => end,
+                    _ => return Ok(None),
+                }
+            };
+            if start >= size {
+                return Err(unsatisfiable());
+            }
+            (start, end.min(size - 1))
+        }
+    };
+    Ok(Some((start, end)))
+}
+
+/// The payload and its integrity values: `aws-chunked` bodies are decoded and their trailer
+/// read; everything else is taken as it came.
+fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error> {
+    let chunked = call
+        .header("content-encoding")
+        .is_some_and(|e| e.split(',').any(|e| e.trim() == "aws-chunked"))
+        || call
+            .header("x-amz-content-sha256")
+            .is_some_and(|v| v.starts_with("STREAMING-"));
+    let (body, trailers) = if chunked {
+        let decoded = digest::decode_aws_chunked(&body)?;
+        (Bytes::from(decoded.body), decoded.trailers)
+    } else {
+        (body, Vec::new())
+    };
+    let mut integrity = Integrity {
+        content_md5: call.header("content-md5").map(str::to_owned),
+        checksums: Vec::new(),
+    };
+    for name in CHECKSUM_HEADERS {
+        let value = call.header(name).map(str::to_owned).or_else(|| {
+            trailers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        });
+        if let Some(value) = value {
+            integrity.checksums.push((name, value));
+        }
+    }
+    Ok((body, integrity))
+}
+
+/// The answer to an `OPTIONS` request: the engine's decision alone.
+fn preflight_response(decision: &Decision<'_>, request_id: &str) -> Response<Body> {
+    let mut response = match decision {
+        Decision::Reject(rejection) => {
+            xml_response(rejection.status(), rejection.to_xml(request_id, HOST_ID))
+        }
+        _ => response(200, Bytes::new()),
+    };
+    cors::add_headers(decision, response.headers_mut());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_the_service_a_bucket_or_an_object() {
+        let t = |path: &str| Target::parse(path).map(|t| (t.bucket, t.key));
+        assert_eq!(t("/").unwrap(), (None, None));
+        assert_eq!(t("/b").unwrap(), (Some("b".into()), None));
+        assert_eq!(t("/b/").unwrap(), (Some("b".into()), None));
+        assert_eq!(
+            t("/b/dir/a%20b+c").unwrap(),
+            (Some("b".into()), Some("dir/a b+c".into()))
+        );
+        assert_eq!(t("/b//x").unwrap(), (Some("b".into()), Some("/x".into())));
+        assert_eq!(t("//x").unwrap_err().code, "InvalidURI");
+        assert_eq!(t("/b/%zz").unwrap_err().code, "InvalidURI");
+    }
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        assert!(is_valid_bucket_name("my-bucket.1"));
+        for bad in [
+            "ab",
+            "Upper",
+            "-lead",
+            "trail-",
+            "under_score",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_valid_bucket_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ranges_are_read_as_s3_reads_them() {
+        assert_eq!(parse_range("bytes=0-3", 10).unwrap(), Some((0, 3)));
+        assert_eq!(parse_range("bytes=5-", 10).unwrap(), Some((5, 9)));
+        assert_eq!(parse_range("bytes=-4", 10).unwrap(), Some((6, 9)));
+        assert_eq!(parse_range("bytes=-40", 10).unwrap(), Some((0, 9)));
+        assert_eq!(parse_range("bytes=2-400", 10).unwrap(), Some((2, 9)));
+        assert_eq!(parse_range("bytes=0-1,3-4", 10).unwrap(), None);
+        assert_eq!(parse_range("items=0-1", 10).unwrap(), None);
+        assert_eq!(parse_range("bytes=10-", 10).unwrap_err().status, 416);
+        assert_eq!(parse_range("bytes=-0", 10).unwrap_err().status, 416);
+    }
+}
