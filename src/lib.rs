@@ -95,8 +95,9 @@ pub use request::{CorsRequest, HeaderLines, ResourceType};
 pub use validate::{Dialect, MAX_ID_CHARS, OSS_MAX_RULES, S3_MAX_RULES, ValidationOptions};
 pub use xml::S3_NAMESPACE;
 
-/// Placeholder until the lint module lands.
-pub mod lint {}
+/// Pitfall warnings: [`lint::lint`] checks a configuration S3 accepts for origins that never
+/// match, risky wildcards, unreachable rules and the like, each with a stable code and a fix.
+pub mod lint;
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
