@@ -18,7 +18,6 @@
 
 #![forbid(unsafe_code)]
 
-mod cors;
 mod digest;
 mod s3;
 mod store;

@@ -20,7 +20,6 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 
-use crate::cors;
 use crate::digest::{self, CHECKSUM_HEADERS, Integrity};
 use crate::store::{Access, Acl, Bucket, Dialect, Object, Store, StoredCors};
 use crate::wire::{Query, S3Error, element, http_date, iso_date, percent_decode, percent_encode};
@@ -290,8 +289,7 @@ impl Server {
             Some(_) => ResourceType::Object,
             None => ResourceType::Bucket,
         };
-        let lines = cors::request_header_lines(&parts.headers);
-        let view = cors::request_view(parts.method.as_str(), &parts.headers, &lines, resource);
+        let view = bucket_cors::http::request_from_parts(parts, resource);
         let decision = match &stored {
             None => CorsEngine::evaluate_missing_bucket(&view),
             Some(None) => DISABLED.evaluate(&view),
@@ -299,7 +297,7 @@ impl Server {
         };
 
         if parts.method == Method::OPTIONS {
-            return preflight_response(&decision, request_id);
+            return preflight_response(&decision, &parts.headers, request_id);
         }
         let result = body.and_then(|body| match &target.key {
             Some(key) => self.object(&call, &bucket, key, body),
@@ -309,7 +307,7 @@ impl Server {
             Ok(response) => response,
             Err(err) => error_response(&err, head, request_id),
         };
-        cors::add_headers(&decision, response.headers_mut());
+        bucket_cors::http::write_headers(&decision, &parts.headers, response.headers_mut());
         response
     }
 
@@ -334,10 +332,9 @@ impl Server {
             }
             Method::OPTIONS => {
                 // No bucket is named: answered as for a bucket that does not exist.
-                let lines = cors::request_header_lines(&parts.headers);
-                let view =
-                    cors::request_view("OPTIONS", &parts.headers, &lines, ResourceType::Bucket);
-                preflight_response(&CorsEngine::evaluate_missing_bucket(&view), request_id)
+                let view = bucket_cors::http::request_from_parts(parts, ResourceType::Bucket);
+                let decision = CorsEngine::evaluate_missing_bucket(&view);
+                preflight_response(&decision, &parts.headers, request_id)
             }
             _ => error_response(
                 &method_not_allowed(call.method, ResourceType::Bucket),
@@ -988,15 +985,14 @@ fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error
 }
 
 /// The answer to an `OPTIONS` request: the engine's decision alone.
-fn preflight_response(decision: &Decision<'_>, request_id: &str) -> Response<Body> {
-    let mut response = match decision {
-        Decision::Reject(rejection) => {
-            xml_response(rejection.status(), rejection.to_xml(request_id, HOST_ID))
-        }
-        _ => response(200, Bytes::new()),
-    };
-    cors::add_headers(decision, response.headers_mut());
-    response
+fn preflight_response(
+    decision: &Decision<'_>,
+    request: &HeaderMap,
+    request_id: &str,
+) -> Response<Body> {
+    // An `OPTIONS` request is always a preflight, so the engine always answers it.
+    bucket_cors::http::respond(decision, request, request_id, HOST_ID)
+        .unwrap_or_else(|| response(200, Bytes::new()))
 }
 
 #[cfg(test)]
