@@ -1,0 +1,463 @@
+"""Headless Chromium decides: the engine's headers make a real browser allow exactly what a
+bucket's CORS configuration allows, and block what it does not.
+
+The page is served from one loopback origin (the page server) and calls the example S3
+server, on another port, with fetch() and XMLHttpRequest. For every row of CASES the suite
+stores the row's configuration with PutBucketCors (or removes it with DeleteBucketCors),
+makes the call from the page once with each API, and asserts what the browser did:
+
+- allowed: the page's promise resolved with the expected status and body, and the response
+  headers the row names were readable (or not) from script;
+- blocked: the page saw a network error, and Chromium's own record of the request (the
+  DevTools protocol's Network.loadingFailed event, read through chromedriver's performance
+  log) names the expected CORS failure. A timeout or any other failure is never taken for a
+  block.
+
+For calls that write, the bucket's state afterwards shows whether the browser sent the
+request at all (a blocked preflight means the PUT or DELETE never left the browser).
+
+Usage: python3 run.py --page-origin http://127.0.0.1:A --s3 http://127.0.0.1:B
+       [--chromium /usr/bin/chromium] [--chromedriver /usr/bin/chromedriver] [--report FILE]
+Prints one line per call and closes with "N passed, N failed"; exits 1 on any failure and
+2 when the browser cannot be started.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import sys
+import time
+import traceback
+import urllib.parse
+from xml.sax.saxutils import escape
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+from webdriver import Browser, WebDriverError  # noqa: E402
+
+BUCKET = "browser-suite"
+ALLOWED = "allowed"
+APIS = ("fetch", "xhr")
+CALL_TIMEOUT_MS = 10_000
+
+# Chromium's names for the CORS failures the rows expect (network::mojom::CorsError).
+NO_ACAO = "MissingAllowOriginHeader"  # an ordinary response without Access-Control-Allow-Origin
+# S3 refuses a preflight with a 403 that carries no Access-Control-* header; Chromium checks
+# the Allow-Origin header before the status, so it names the missing header.
+PREFLIGHT_REFUSED = "PreflightMissingAllowOriginHeader"
+WILDCARD_CREDENTIALS = "WildcardOriginNotAllowed"  # ACAO `*` on a credentialed response
+PREFLIGHT_WILDCARD_CREDENTIALS = "PreflightWildcardOriginNotAllowed"  # the same, on the preflight
+
+
+def rule(origins, methods, headers=(), expose=(), max_age=None):
+    """One CORSRule; origins may use {page}, {page_port} and {s3_port}."""
+    return {
+        "origins": [origins] if isinstance(origins, str) else list(origins),
+        "methods": [methods] if isinstance(methods, str) else list(methods),
+        "headers": list(headers),
+        "expose": list(expose),
+        "max_age": max_age,
+    }
+
+
+# Removed with DeleteBucketCors (after storing EVERYTHING, so the removal is what changes).
+DELETED = "deleted"
+EVERYTHING = [rule("{page}", ["GET", "PUT", "POST", "DELETE", "HEAD"], ["*"], ["ETag", "x-amz-request-id"])]
+
+# The calls the page makes. `object`: the key exists before the call; `writes`: the call
+# creates the object (PUT) or removes it (DELETE), so the bucket shows whether it was sent.
+# Every PUT and DELETE is preflighted (neither method is CORS-safelisted); the GETs are not.
+CALLS = {
+    "simple GET": {"method": "GET", "object": True},
+    "PUT Content-Type: application/json": {
+        "method": "PUT",
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"written-by":"page"}',
+        "writes": "put",
+    },
+    "PUT x-amz-meta-author": {
+        "method": "PUT",
+        "headers": {"x-amz-meta-author": "page"},
+        "body": "written by the page",
+        "writes": "put",
+    },
+    "DELETE": {"method": "DELETE", "object": True, "writes": "delete", "status": 204},
+    "credentialed GET": {"method": "GET", "object": True, "credentials": True},
+    "credentialed PUT application/json": {
+        "method": "PUT",
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"written-by":"page"}',
+        "credentials": True,
+        "writes": "put",
+    },
+    "GET of a missing key (404)": {"method": "GET", "object": False, "status": 404},
+    "read ETag and x-amz-request-id": {"method": "GET", "object": True, "read": ["ETag", "x-amz-request-id"]},
+}
+
+WILDCARD = "http://127.0.0.*:{page_port}"
+
+# (call, configuration, rules or DELETED, expectation). The expectation is ALLOWED, the
+# CORS failure Chromium must report, or {header: readable?} for an allowed call.
+CASES = [
+    # A simple GET is not preflighted: the answer's own headers decide.
+    ("simple GET", "exact page origin", [rule("{page}", "GET")], ALLOWED),
+    ("simple GET", "another origin only", [rule("http://127.0.0.1:1", "GET")], NO_ACAO),
+    ("simple GET", "page origin, PUT only", [rule("{page}", "PUT")], NO_ACAO),
+    ("simple GET", "first matching rule is a later one", [rule("http://other.test", "GET"), rule("{page}", "GET")], ALLOWED),
+    # Preflighted: Content-Type application/json is not a simple content type.
+    ("PUT Content-Type: application/json", "PUT, AllowedHeader content-type", [rule("{page}", "PUT", ["content-type"])], ALLOWED),
+    ("PUT Content-Type: application/json", "PUT, AllowedHeader *", [rule("{page}", "PUT", ["*"])], ALLOWED),
+    ("PUT Content-Type: application/json", "PUT without AllowedHeader", [rule("{page}", "PUT")], PREFLIGHT_REFUSED),
+    ("PUT Content-Type: application/json", "GET only, AllowedHeader *", [rule("{page}", "GET", ["*"])], PREFLIGHT_REFUSED),
+    # A custom header is preflighted and must match an AllowedHeader (case-insensitively).
+    ("PUT x-amz-meta-author", "AllowedHeader x-amz-meta-*", [rule("{page}", "PUT", ["x-amz-meta-*"])], ALLOWED),
+    ("PUT x-amz-meta-author", "AllowedHeader X-Amz-Meta-Author", [rule("{page}", "PUT", ["X-Amz-Meta-Author"])], ALLOWED),
+    ("PUT x-amz-meta-author", "AllowedHeader x-amz-acl only", [rule("{page}", "PUT", ["x-amz-acl"])], PREFLIGHT_REFUSED),
+    # DELETE is never simple.
+    ("DELETE", "GET and DELETE", [rule("{page}", ["GET", "DELETE"])], ALLOWED),
+    ("DELETE", "GET and PUT only", [rule("{page}", ["GET", "PUT"])], PREFLIGHT_REFUSED),
+    # Credentials: S3 answers `*` for a `*` rule and never sends Allow-Credentials with it.
+    ("credentialed GET", "exact page origin", [rule("{page}", "GET")], ALLOWED),
+    ("credentialed GET", "wildcard pattern matching the page", [rule(WILDCARD, "GET")], ALLOWED),
+    ("credentialed GET", "AllowedOrigin *", [rule("*", "GET")], WILDCARD_CREDENTIALS),
+    ("credentialed GET", "* beside the exact page origin", [rule(["{page}", "*"], "GET")], WILDCARD_CREDENTIALS),
+    ("credentialed GET", "another exact origin", [rule("http://127.0.0.1:1", "GET")], NO_ACAO),
+    ("simple GET", "AllowedOrigin * (no credentials)", [rule("*", "GET")], ALLOWED),
+    ("credentialed PUT application/json", "exact page origin", [rule("{page}", "PUT", ["content-type"])], ALLOWED),
+    ("credentialed PUT application/json", "AllowedOrigin *", [rule("*", "PUT", ["content-type"])], PREFLIGHT_WILDCARD_CREDENTIALS),
+    # Error answers carry the CORS headers too, so the page can read S3's 404.
+    ("GET of a missing key (404)", "exact page origin", [rule("{page}", "GET")], ALLOWED),
+    ("GET of a missing key (404)", "another origin only", [rule("http://127.0.0.1:1", "GET")], NO_ACAO),
+    # Response headers beyond the safelisted ones are readable only when exposed.
+    ("read ETag and x-amz-request-id", "ExposeHeader ETag", [rule("{page}", "GET", expose=["ETag"])], {"ETag": True, "x-amz-request-id": False}),
+    ("read ETag and x-amz-request-id", "ExposeHeader x-amz-request-id", [rule("{page}", "GET", expose=["x-amz-request-id"])], {"ETag": False, "x-amz-request-id": True}),
+    ("read ETag and x-amz-request-id", "no ExposeHeader", [rule("{page}", "GET")], {"ETag": False, "x-amz-request-id": False}),
+    ("read ETag and x-amz-request-id", "AllowedOrigin *, both exposed", [rule("*", "GET", expose=["ETag", "x-amz-request-id"])], {"ETag": True, "x-amz-request-id": True}),
+    # A wildcard origin matches the page; one character off in scheme, port or path misses.
+    ("simple GET", "wildcard http://127.0.0.*:PAGE", [rule(WILDCARD, "GET")], ALLOWED),
+    ("simple GET", "wildcard misses by scheme (https)", [rule("https://127.0.0.*:{page_port}", "GET")], NO_ACAO),
+    ("simple GET", "wildcard misses by port (the S3 port)", [rule("http://127.0.0.*:{s3_port}", "GET")], NO_ACAO),
+    ("simple GET", "wildcard misses by a trailing slash", [rule("http://127.0.0.*:{page_port}/", "GET")], NO_ACAO),
+    ("PUT Content-Type: application/json", "wildcard http://127.0.0.*:PAGE", [rule(WILDCARD, "PUT", ["*"])], ALLOWED),
+    ("PUT Content-Type: application/json", "wildcard misses by scheme (https)", [rule("https://127.0.0.*:{page_port}", "PUT", ["*"])], PREFLIGHT_REFUSED),
+    ("PUT Content-Type: application/json", "wildcard misses by port (the S3 port)", [rule("http://127.0.0.*:{s3_port}", "PUT", ["*"])], PREFLIGHT_REFUSED),
+    ("PUT Content-Type: application/json", "wildcard misses by a trailing slash", [rule("http://127.0.0.*:{page_port}/", "PUT", ["*"])], PREFLIGHT_REFUSED),
+    # The configuration that allowed everything, then DeleteBucketCors: all blocked.
+    ("simple GET", "everything allowed", EVERYTHING, ALLOWED),
+    ("PUT Content-Type: application/json", "everything allowed", EVERYTHING, ALLOWED),
+    ("PUT x-amz-meta-author", "everything allowed", EVERYTHING, ALLOWED),
+    ("DELETE", "everything allowed", EVERYTHING, ALLOWED),
+    ("credentialed GET", "everything allowed", EVERYTHING, ALLOWED),
+    ("read ETag and x-amz-request-id", "everything allowed", EVERYTHING, {"ETag": True, "x-amz-request-id": True}),
+    ("simple GET", "after DeleteBucketCors", DELETED, NO_ACAO),
+    ("PUT Content-Type: application/json", "after DeleteBucketCors", DELETED, PREFLIGHT_REFUSED),
+    ("PUT x-amz-meta-author", "after DeleteBucketCors", DELETED, PREFLIGHT_REFUSED),
+    ("DELETE", "after DeleteBucketCors", DELETED, PREFLIGHT_REFUSED),
+    ("credentialed GET", "after DeleteBucketCors", DELETED, NO_ACAO),
+    ("read ETag and x-amz-request-id", "after DeleteBucketCors", DELETED, NO_ACAO),
+    ("GET of a missing key (404)", "after DeleteBucketCors", DELETED, NO_ACAO),
+]
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+class S3:
+    """The example server, driven directly (no Origin): set-up and after-the-fact checks."""
+
+    def __init__(self, base):
+        parsed = urllib.parse.urlsplit(base)
+        self.host, self.port = parsed.hostname, parsed.port
+
+    def request(self, method, path, body=b"", headers=None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def expect(self, status, method, path, body=b"", headers=None):
+        got, response_headers, response_body = self.request(method, path, body, headers)
+        check(got == status, f"{method} {path}: expected {status}, got {got}: {response_body[:300]!r}")
+        return response_headers, response_body
+
+    def put_cors(self, rules, values):
+        document = cors_xml(rules, values).encode()
+        md5 = base64.b64encode(hashlib.md5(document).digest()).decode()
+        self.expect(200, "PUT", f"/{BUCKET}?cors", document, {"Content-MD5": md5, "Content-Type": "application/xml"})
+
+    def delete_cors(self):
+        self.expect(204, "DELETE", f"/{BUCKET}?cors")
+        status, _, body = self.request("GET", f"/{BUCKET}?cors")
+        check(status == 404 and b"NoSuchCORSConfiguration" in body, f"GetBucketCors after delete: {status} {body[:200]!r}")
+
+
+def cors_xml(rules, values):
+    parts = ["<CORSConfiguration>"]
+    for r in rules:
+        parts.append("<CORSRule>")
+        parts += [f"<AllowedOrigin>{escape(o.format(**values))}</AllowedOrigin>" for o in r["origins"]]
+        parts += [f"<AllowedMethod>{m}</AllowedMethod>" for m in r["methods"]]
+        parts += [f"<AllowedHeader>{escape(h)}</AllowedHeader>" for h in r["headers"]]
+        parts += [f"<ExposeHeader>{escape(h)}</ExposeHeader>" for h in r["expose"]]
+        if r["max_age"] is not None:
+            parts.append(f"<MaxAgeSeconds>{r['max_age']}</MaxAgeSeconds>")
+        parts.append("</CORSRule>")
+    parts.append("</CORSConfiguration>")
+    return "".join(parts)
+
+
+CALL_SCRIPT = """
+const done = arguments[arguments.length - 1];
+window.corsCall(arguments[0]).then(done, (error) => done({ allowed: false, error: 'page error: ' + error }));
+"""
+
+
+class Suite:
+    def __init__(self, browser, s3, page_origin, s3_base):
+        self.browser = browser
+        self.s3 = s3
+        self.page_origin = page_origin
+        self.s3_base = s3_base.rstrip("/")
+        self.values = {
+            "page": page_origin,
+            "page_port": urllib.parse.urlsplit(page_origin).port,
+            "s3_port": urllib.parse.urlsplit(s3_base).port,
+        }
+        self.counter = 0
+        self.passed = 0
+        self.failed = 0
+        self.report = []
+
+    def browser_call(self, spec):
+        """Runs one call in the page. Returns the page's result and what Chromium recorded
+        for the call's URL: the CORS errors it reported and the statuses of the preflights
+        it sent."""
+        self.browser.network_events()  # drop what came before this call
+        result = self.browser.execute_async(CALL_SCRIPT, spec)
+        events = self.browser.network_events()
+        ids, preflight_ids = set(), set()
+        for e in events:
+            if e["method"] == "Network.requestWillBeSent" and e["params"]["request"]["url"] == spec["url"]:
+                if e["params"].get("initiator", {}).get("type") == "preflight":
+                    preflight_ids.add(e["params"]["requestId"])
+                else:
+                    ids.add(e["params"]["requestId"])
+        cors_errors = [
+            e["params"]["corsErrorStatus"]["corsError"]
+            for e in events
+            if e["method"] == "Network.loadingFailed"
+            and e["params"]["requestId"] in ids | preflight_ids
+            and "corsErrorStatus" in e["params"]
+        ]
+        preflights = [
+            e["params"]["response"]["status"]
+            for e in events
+            if e["method"] == "Network.responseReceived" and e["params"]["requestId"] in preflight_ids
+        ]
+        check(isinstance(result, dict), f"the page returned {result!r}")
+        check(not result.get("timedOut"), f"no answer within {CALL_TIMEOUT_MS} ms: {result.get('error')}")
+        check(ids, "Chromium's network log has no request for the call's URL")
+        return result, cors_errors, preflights
+
+    def run_case(self, call_name, config_name, rules, expect, api):
+        self.counter += 1
+        call = CALLS[call_name]
+        key = f"case-{self.counter:03d}-{api}"
+        url = f"{self.s3_base}/{BUCKET}/{key}"
+        stored = f"object {key}\n".encode()
+        if rules == DELETED:
+            self.s3.put_cors(EVERYTHING, self.values)
+            self.s3.delete_cors()
+        else:
+            self.s3.put_cors(rules, self.values)
+        if call.get("object"):
+            self.s3.expect(200, "PUT", f"/{BUCKET}/{key}", stored)
+        spec = {
+            "api": api,
+            "method": call["method"],
+            "url": url,
+            "headers": call.get("headers", {}),
+            "body": call.get("body"),
+            "credentials": call.get("credentials", False),
+            "read": call.get("read", []),
+            "timeoutMs": CALL_TIMEOUT_MS,
+        }
+        result, cors_errors, preflights = self.browser_call(spec)
+        preflighted = call["method"] != "GET"
+        check(
+            len(preflights) == (1 if preflighted else 0),
+            f"{len(preflights)} preflight(s) seen, expected {1 if preflighted else 0}",
+        )
+        if expect == ALLOWED or isinstance(expect, dict):
+            check(result["allowed"], f"blocked ({result.get('error')}; Chromium: {cors_errors or 'no CORS error'})")
+            check(not cors_errors, f"allowed but Chromium recorded {cors_errors}")
+            status = call.get("status", 200)
+            check(result["status"] == status, f"status {result['status']}, expected {status}")
+            if call["method"] == "GET" and call.get("object"):
+                check(result["body"] == stored.decode(), f"body {result['body'][:80]!r}")
+            if status == 404:
+                check("<Code>NoSuchKey</Code>" in result["body"], f"404 body {result['body'][:200]!r}")
+            if isinstance(expect, dict):
+                direct, _ = self.s3.expect(200, "HEAD", f"/{BUCKET}/{key}")
+                for name, readable in expect.items():
+                    value = result["headers"].get(name)
+                    if readable:
+                        check(value, f"{name} not readable (visible: {result.get('visible')})")
+                        if name == "ETag":
+                            check(value == direct.get("etag"), f"ETag {value!r} != {direct.get('etag')!r}")
+                    else:
+                        check(value is None, f"{name} readable as {value!r} without being exposed")
+            if preflighted:
+                check(preflights == [200], f"preflight statuses {preflights}")
+            outcome = f"allowed ({result['status']})"
+        else:
+            check(not result["allowed"], f"allowed ({result.get('status')}), expected blocked by {expect}")
+            check(cors_errors, f"blocked without a CORS error in Chromium's log: {result.get('error')}")
+            check(expect in cors_errors, f"Chromium reported {cors_errors}, expected {expect}")
+            if expect.startswith("Preflight"):
+                check(preflights == [403] if expect == PREFLIGHT_REFUSED else preflights == [200], f"preflight statuses {preflights}")
+            outcome = f"blocked ({expect})"
+        sent = None
+        if call.get("writes") == "put":
+            status, _, body = self.s3.request("GET", f"/{BUCKET}/{key}")
+            sent = status == 200
+            if sent:
+                check(body.decode() == call["body"], f"stored body {body[:80]!r}")
+        elif call.get("writes") == "delete":
+            status, _, _ = self.s3.request("HEAD", f"/{BUCKET}/{key}")
+            sent = status == 404
+        if sent is not None:
+            # Every write here is preflighted: blocked means the browser never sent it.
+            check(sent == (outcome.startswith("allowed")), f"{'sent' if sent else 'not sent'} but {outcome}")
+            outcome += ", request sent" if sent else ", request never sent"
+        if preflights:
+            outcome += f"; preflight {preflights[0]}"
+        return outcome
+
+    def record(self, api, call_name, config_name, expect, action):
+        label = f"{api:5} {call_name} / {config_name}"
+        try:
+            outcome = action()
+        except (CheckFailed, WebDriverError, OSError) as error:
+            self.failed += 1
+            print(f"FAIL {label}: {error}", flush=True)
+            self.report.append({"api": api, "call": call_name, "config": config_name, "expected": expect, "ok": False, "detail": str(error)})
+            return
+        self.passed += 1
+        print(f"ok   {label}: {outcome}", flush=True)
+        self.report.append({"api": api, "call": call_name, "config": config_name, "expected": expect, "ok": True, "detail": outcome})
+
+    def preflight_cache_outlives_delete(self, api):
+        """A preflight answered with MaxAgeSeconds is cached by the browser: after
+        DeleteBucketCors the next PUT goes out without a preflight and the server performs
+        it, though the page is refused the answer. A fetch() with cache "no-store" skips
+        Chromium's preflight cache, so it is preflighted again, refused, and never sent."""
+        self.counter += 1
+        key = f"case-{self.counter:03d}-{api}"
+        path = f"/{BUCKET}/{key}"
+        self.s3.put_cors([rule("{page}", "PUT", ["content-type"], max_age=600)], self.values)
+        spec = {
+            "api": api,
+            "method": "PUT",
+            "url": self.s3_base + path,
+            "headers": {"Content-Type": "application/json"},
+            "body": '{"version":1}',
+            "credentials": False,
+            "read": [],
+            "timeoutMs": CALL_TIMEOUT_MS,
+            "cache": "default",
+        }
+        first, errors, preflights = self.browser_call(spec)
+        check(first["allowed"] and first["status"] == 200 and preflights == [200], f"first PUT: {first} {errors} {preflights}")
+        self.s3.delete_cors()
+        spec["body"] = '{"version":2}'
+        second, errors, preflights = self.browser_call(spec)
+        check(not second["allowed"], f"second PUT allowed: {second}")
+        check(preflights == [], f"second PUT was preflighted again ({preflights}): the preflight was not cached")
+        check(errors == [NO_ACAO], f"second PUT: Chromium reported {errors}, expected [{NO_ACAO}]")
+        _, body = self.s3.expect(200, "GET", path)
+        check(body == b'{"version":2}', f"after the second PUT the server holds {body!r}")
+        outcome = f"blocked ({NO_ACAO}) without a preflight, yet the server stored version 2"
+        if api == "fetch":
+            spec["body"] = '{"version":3}'
+            spec["cache"] = "no-store"
+            third, errors, preflights = self.browser_call(spec)
+            check(not third["allowed"], f"third PUT allowed: {third}")
+            check(preflights == [403] and errors == [PREFLIGHT_REFUSED], f"third PUT: preflights {preflights}, errors {errors}")
+            _, body = self.s3.expect(200, "GET", path)
+            check(body == b'{"version":2}', f"after the third PUT the server holds {body!r}")
+            outcome += f"; with cache 'no-store' preflighted again (403), blocked ({PREFLIGHT_REFUSED}), never sent"
+        return outcome
+
+    def run(self):
+        self.s3.expect(200, "PUT", f"/{BUCKET}")
+        self.browser.navigate(self.page_origin + "/page.html")
+        origin = self.browser.execute("return window.location.origin;")
+        check(origin == self.page_origin, f"page origin {origin!r}")
+        check(self.browser.execute("return typeof window.corsCall;") == "function", "page.js did not load")
+        for call_name, config_name, rules, expect in CASES:
+            for api in APIS:
+                self.record(api, call_name, config_name, expect, lambda: self.run_case(call_name, config_name, rules, expect, api))
+        for api in APIS:
+            self.record(
+                api,
+                "PUT application/json twice",
+                "MaxAgeSeconds 600, then DeleteBucketCors",
+                "blocked but sent",
+                lambda: self.preflight_cache_outlives_delete(api),
+            )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--page-origin", required=True)
+    parser.add_argument("--s3", required=True)
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--chromedriver", default=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    parser.add_argument("--report", help="write every call's outcome to this JSON file")
+    args = parser.parse_args()
+
+    for name, path in (("chromium", args.chromium), ("chromedriver", args.chromedriver)):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            print(f"error: {name} not found at {path}; install Debian's chromium and chromium-driver", file=sys.stderr)
+            return 2
+
+    started = time.monotonic()
+    try:
+        browser = Browser(args.chromium, args.chromedriver)
+    except (WebDriverError, OSError) as error:
+        print(f"error: the browser did not start: {error}", file=sys.stderr)
+        return 2
+    try:
+        print(f"Chromium {browser.version()}; page {args.page_origin}; S3 {args.s3}", flush=True)
+        suite = Suite(browser, S3(args.s3), args.page_origin, args.s3)
+        try:
+            suite.run()
+        except (CheckFailed, WebDriverError, OSError) as error:
+            suite.failed += 1
+            print(f"FAIL set-up: {error!r}", flush=True)
+            traceback.print_exc()
+    finally:
+        browser.close()
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump(suite.report, f, indent=1)
+    print(f"browser suite: {time.monotonic() - started:.1f} s", flush=True)
+    print(f"{suite.passed} passed, {suite.failed} failed", flush=True)
+    return 1 if suite.failed or not suite.passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
