@@ -4,8 +4,9 @@
 //   { allowed: false, error }            the browser refused the response (a CORS block)
 //   { allowed: false, timedOut: true }   no answer in time (never counted as a block)
 // A call spec is { api: "fetch" | "xhr", method, url, headers: {name: value}, body,
-// credentials: bool, read: [response header names], timeoutMs, cache } (cache: fetch only,
-// "no-store" unless given).
+// credentials: bool, read: [response header names], timeoutMs, cache, mode }; cache and
+// mode apply to fetch only ("no-store" and "cors" unless given). `origin` in the result is
+// the page's own origin: "null" when it is served sandboxed (an opaque origin).
 "use strict";
 
 function logLine(text) {
@@ -23,7 +24,7 @@ async function viaFetch(spec) {
   const init = {
     method: spec.method,
     headers: spec.headers || {},
-    mode: "cors",
+    mode: spec.mode || "cors",
     cache: spec.cache || "no-store",
     credentials: spec.credentials ? "include" : "same-origin",
     signal: controller.signal,
@@ -84,6 +85,7 @@ function viaXhr(spec) {
 window.corsCall = async function corsCall(spec) {
   const run = spec.api === "xhr" ? viaXhr : viaFetch;
   const result = await run(spec);
+  result.origin = self.origin;
   logLine(`${spec.api} ${spec.method} ${spec.url}: ${result.allowed ? "allowed " + result.status : "blocked"}`);
   return result;
 };

@@ -1,4 +1,5 @@
-"""The page's own origin: serves page.html and page.js from this directory, nothing else.
+"""The page's own origin: serves page.html (also sandboxed, as sandboxed.html) and page.js
+from this directory, nothing else.
 
 Run as `python3 page_server.py --port N` (0 picks a free port); it prints the port it
 listens on as its first line, binds only 127.0.0.1, and stops on SIGTERM or SIGINT.
@@ -17,6 +18,8 @@ FILES = {
     "/": ("page.html", "text/html; charset=utf-8"),
     "/page.html": ("page.html", "text/html; charset=utf-8"),
     "/page.js": ("page.js", "text/javascript; charset=utf-8"),
+    # The same page in a sandbox: its origin is opaque, so its calls carry `Origin: null`.
+    "/sandboxed.html": ("page.html", "text/html; charset=utf-8"),
 }
 
 
@@ -36,7 +39,9 @@ class PageHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
-        if name == "page.html":
+        if path == "/sandboxed.html":
+            self.send_header("Content-Security-Policy", "sandbox allow-scripts")
+        elif name == "page.html":
             self.send_header("Set-Cookie", "page-session=1; Path=/; SameSite=Lax")
         self.end_headers()
         self.wfile.write(body)

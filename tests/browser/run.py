@@ -95,6 +95,13 @@ CALLS = {
     },
     "GET of a missing key (404)": {"method": "GET", "object": False, "status": 404},
     "read ETag and x-amz-request-id": {"method": "GET", "object": True, "read": ["ETag", "x-amz-request-id"]},
+    "simple GET from a sandboxed page (Origin: null)": {"method": "GET", "object": True, "sandboxed": True},
+    "credentialed GET from a sandboxed page (Origin: null)": {
+        "method": "GET",
+        "object": True,
+        "sandboxed": True,
+        "credentials": True,
+    },
 }
 
 WILDCARD = "http://127.0.0.*:{page_port}"
@@ -145,6 +152,12 @@ CASES = [
     ("PUT Content-Type: application/json", "wildcard misses by scheme (https)", [rule("https://127.0.0.*:{page_port}", "PUT", ["*"])], PREFLIGHT_REFUSED),
     ("PUT Content-Type: application/json", "wildcard misses by port (the S3 port)", [rule("http://127.0.0.*:{s3_port}", "PUT", ["*"])], PREFLIGHT_REFUSED),
     ("PUT Content-Type: application/json", "wildcard misses by a trailing slash", [rule("http://127.0.0.*:{page_port}/", "PUT", ["*"])], PREFLIGHT_REFUSED),
+    # An opaque origin (a sandboxed page or frame, a data: URL) sends `Origin: null`, an ordinary string.
+    ("simple GET from a sandboxed page (Origin: null)", "AllowedOrigin null", [rule("null", "GET")], ALLOWED),
+    ("simple GET from a sandboxed page (Origin: null)", "AllowedOrigin *", [rule("*", "GET")], ALLOWED),
+    ("simple GET from a sandboxed page (Origin: null)", "exact page origin", [rule("{page}", "GET")], NO_ACAO),
+    ("credentialed GET from a sandboxed page (Origin: null)", "AllowedOrigin null", [rule("null", "GET")], ALLOWED),
+    ("credentialed GET from a sandboxed page (Origin: null)", "AllowedOrigin *", [rule("*", "GET")], WILDCARD_CREDENTIALS),
     # The configuration that allowed everything, then DeleteBucketCors: all blocked.
     ("simple GET", "everything allowed", EVERYTHING, ALLOWED),
     ("PUT Content-Type: application/json", "everything allowed", EVERYTHING, ALLOWED),
@@ -164,6 +177,16 @@ CASES = [
 
 class CheckFailed(Exception):
     pass
+
+
+class Observed:
+    """What Chromium's network log shows for one call."""
+
+    def __init__(self):
+        self.cors_errors = []  # Chromium's names of the CORS failures
+        self.preflights = []  # the statuses of the preflights it sent
+        self.request_headers = None  # the headers it sent with the call (None: never sent)
+        self.ids = set()  # Chromium's ids of the call's requests
 
 
 def check(condition, message):
@@ -236,17 +259,23 @@ class Suite:
             "s3_port": urllib.parse.urlsplit(s3_base).port,
         }
         self.counter = 0
+        self.sandboxed = None  # which page is open: None before the first
         self.passed = 0
         self.failed = 0
         self.report = []
+        self.events_log = os.environ.get("BROWSER_EVENTS_LOG")  # every call's Network events, for diagnosis
 
     def browser_call(self, spec):
         """Runs one call in the page. Returns the page's result and what Chromium recorded
-        for the call's URL: the CORS errors it reported and the statuses of the preflights
-        it sent."""
+        for the call's URL: the CORS errors it reported, the statuses of the preflights it
+        sent, and the request headers it sent with the call (none when it answered the call
+        without sending it, from a cache or after a refused preflight)."""
         self.browser.network_events()  # drop what came before this call
         result = self.browser.execute_async(CALL_SCRIPT, spec)
         events = self.browser.network_events()
+        if self.events_log:
+            with open(self.events_log, "a") as f:
+                f.write(json.dumps({"spec": spec, "result": result, "events": events}) + "\n")
         ids, preflight_ids = set(), set()
         for e in events:
             if e["method"] == "Network.requestWillBeSent" and e["params"]["request"]["url"] == spec["url"]:
@@ -254,22 +283,21 @@ class Suite:
                     preflight_ids.add(e["params"]["requestId"])
                 else:
                     ids.add(e["params"]["requestId"])
-        cors_errors = [
-            e["params"]["corsErrorStatus"]["corsError"]
-            for e in events
-            if e["method"] == "Network.loadingFailed"
-            and e["params"]["requestId"] in ids | preflight_ids
-            and "corsErrorStatus" in e["params"]
-        ]
-        preflights = [
-            e["params"]["response"]["status"]
-            for e in events
-            if e["method"] == "Network.responseReceived" and e["params"]["requestId"] in preflight_ids
-        ]
+        seen = Observed()
+        seen.ids = ids
+        for e in events:
+            params, method = e["params"], e["method"]
+            request_id = params.get("requestId")
+            if method == "Network.loadingFailed" and request_id in ids | preflight_ids and "corsErrorStatus" in params:
+                seen.cors_errors.append(params["corsErrorStatus"]["corsError"])
+            elif method == "Network.responseReceived" and request_id in preflight_ids:
+                seen.preflights.append(params["response"]["status"])
+            elif method == "Network.requestWillBeSentExtraInfo" and request_id in ids:
+                seen.request_headers = {k.lower(): v for k, v in params["headers"].items()}
         check(isinstance(result, dict), f"the page returned {result!r}")
         check(not result.get("timedOut"), f"no answer within {CALL_TIMEOUT_MS} ms: {result.get('error')}")
         check(ids, "Chromium's network log has no request for the call's URL")
-        return result, cors_errors, preflights
+        return result, seen
 
     def run_case(self, call_name, config_name, rules, expect, api):
         self.counter += 1
@@ -294,7 +322,14 @@ class Suite:
             "read": call.get("read", []),
             "timeoutMs": CALL_TIMEOUT_MS,
         }
-        result, cors_errors, preflights = self.browser_call(spec)
+        self.open_page(sandboxed=call.get("sandboxed", False))
+        result, seen = self.browser_call(spec)
+        origin = "null" if call.get("sandboxed") else self.page_origin
+        check(result.get("origin") == origin, f"the call ran in origin {result.get('origin')!r}, not {origin!r}")
+        if seen.request_headers is not None:
+            sent_origin = seen.request_headers.get("origin")
+            check(sent_origin == origin, f"Chromium sent Origin {sent_origin!r}, not {origin!r}")
+        cors_errors, preflights = seen.cors_errors, seen.preflights
         preflighted = call["method"] != "GET"
         check(
             len(preflights) == (1 if preflighted else 0),
@@ -367,6 +402,7 @@ class Suite:
         self.counter += 1
         key = f"case-{self.counter:03d}-{api}"
         path = f"/{BUCKET}/{key}"
+        self.open_page(sandboxed=False)
         self.s3.put_cors([rule("{page}", "PUT", ["content-type"], max_age=600)], self.values)
         spec = {
             "api": api,
@@ -379,34 +415,91 @@ class Suite:
             "timeoutMs": CALL_TIMEOUT_MS,
             "cache": "default",
         }
-        first, errors, preflights = self.browser_call(spec)
-        check(first["allowed"] and first["status"] == 200 and preflights == [200], f"first PUT: {first} {errors} {preflights}")
+        first, seen = self.browser_call(spec)
+        check(first["allowed"] and first["status"] == 200, f"first PUT: {first} {seen.cors_errors}")
+        check(seen.preflights == [200], f"first PUT: preflights {seen.preflights}")
         self.s3.delete_cors()
         spec["body"] = '{"version":2}'
-        second, errors, preflights = self.browser_call(spec)
+        second, seen = self.browser_call(spec)
         check(not second["allowed"], f"second PUT allowed: {second}")
-        check(preflights == [], f"second PUT was preflighted again ({preflights}): the preflight was not cached")
-        check(errors == [NO_ACAO], f"second PUT: Chromium reported {errors}, expected [{NO_ACAO}]")
+        check(seen.preflights == [], f"second PUT was preflighted again ({seen.preflights}): the preflight was not cached")
+        check(seen.cors_errors == [NO_ACAO], f"second PUT: Chromium reported {seen.cors_errors}, expected [{NO_ACAO}]")
         _, body = self.s3.expect(200, "GET", path)
         check(body == b'{"version":2}', f"after the second PUT the server holds {body!r}")
         outcome = f"blocked ({NO_ACAO}) without a preflight, yet the server stored version 2"
         if api == "fetch":
             spec["body"] = '{"version":3}'
             spec["cache"] = "no-store"
-            third, errors, preflights = self.browser_call(spec)
+            third, seen = self.browser_call(spec)
             check(not third["allowed"], f"third PUT allowed: {third}")
-            check(preflights == [403] and errors == [PREFLIGHT_REFUSED], f"third PUT: preflights {preflights}, errors {errors}")
+            check(
+                seen.preflights == [403] and seen.cors_errors == [PREFLIGHT_REFUSED],
+                f"third PUT: preflights {seen.preflights}, errors {seen.cors_errors}",
+            )
             _, body = self.s3.expect(200, "GET", path)
             check(body == b'{"version":2}', f"after the third PUT the server holds {body!r}")
             outcome += f"; with cache 'no-store' preflighted again (403), blocked ({PREFLIGHT_REFUSED}), never sent"
         return outcome
 
+    def cached_without_vary(self, api):
+        """S3 sends `Vary: Origin` only on answers that carry CORS headers. An answer to a
+        request without Origin (a no-cors fetch, a plain <img>) is cached without it and
+        later handed to a CORS request for the same URL: blocked, though the configuration
+        allows the page. A fetch() that skips the cache is allowed."""
+        self.counter += 1
+        key = f"case-{self.counter:03d}-{api}"
+        path = f"/{BUCKET}/{key}"
+        stored = f"object {key}\n".encode()
+        self.s3.put_cors([rule("{page}", "GET")], self.values)
+        self.s3.expect(200, "PUT", path, stored, {"Cache-Control": "max-age=600"})
+        spec = {
+            "api": "fetch",
+            "method": "GET",
+            "url": self.s3_base + path,
+            "headers": {},
+            "body": None,
+            "credentials": False,
+            "read": [],
+            "timeoutMs": CALL_TIMEOUT_MS,
+            "mode": "no-cors",
+            "cache": "default",
+        }
+        self.open_page(sandboxed=False)
+        first, seen = self.browser_call(spec)
+        check(first["allowed"] and first["status"] == 0, f"no-cors GET: {first}")
+        check(seen.request_headers is not None and "origin" not in seen.request_headers, f"no-cors GET sent {seen.request_headers}")
+        spec.update(api=api, mode="cors")
+        second, seen = self.browser_call(spec)
+        check(not second["allowed"], f"CORS GET after the no-cors GET allowed: {second}")
+        time.sleep(0.3)  # let any late event of the call arrive
+        late = [e for e in self.browser.network_events() if e["params"].get("requestId") in seen.ids]
+        sent = seen.request_headers is not None or any(e["method"] == "Network.requestWillBeSentExtraInfo" for e in late)
+        check(not sent, "the CORS GET went to the server: it was not answered from Chromium's cache")
+        check(seen.cors_errors == [NO_ACAO], f"CORS GET: Chromium reported {seen.cors_errors}, expected [{NO_ACAO}]")
+        outcome = f"blocked ({NO_ACAO}), answered from the browser's cache"
+        if api == "fetch":
+            spec.update(cache="no-store")
+            third, seen = self.browser_call(spec)
+            check(third["allowed"] and third["body"] == stored.decode(), f"CORS GET with cache 'no-store': {third}")
+            check(seen.request_headers is not None, "the no-store GET did not go to the server")
+            outcome += "; with cache 'no-store' allowed (200)"
+        return outcome
+
+    def open_page(self, sandboxed):
+        """Loads the page (or its sandboxed twin, whose origin is opaque) unless it is open."""
+        if self.sandboxed == sandboxed:
+            return
+        self.sandboxed = None
+        self.browser.navigate(self.page_origin + ("/sandboxed.html" if sandboxed else "/page.html"))
+        origin = self.browser.execute("return self.origin;")
+        expected = "null" if sandboxed else self.page_origin
+        check(origin == expected, f"page origin {origin!r}, expected {expected!r}")
+        check(self.browser.execute("return typeof window.corsCall;") == "function", "page.js did not load")
+        self.sandboxed = sandboxed
+
     def run(self):
         self.s3.expect(200, "PUT", f"/{BUCKET}")
-        self.browser.navigate(self.page_origin + "/page.html")
-        origin = self.browser.execute("return window.location.origin;")
-        check(origin == self.page_origin, f"page origin {origin!r}")
-        check(self.browser.execute("return typeof window.corsCall;") == "function", "page.js did not load")
+        self.open_page(sandboxed=False)
         for call_name, config_name, rules, expect in CASES:
             for api in APIS:
                 self.record(api, call_name, config_name, expect, lambda: self.run_case(call_name, config_name, rules, expect, api))
@@ -417,6 +510,14 @@ class Suite:
                 "MaxAgeSeconds 600, then DeleteBucketCors",
                 "blocked but sent",
                 lambda: self.preflight_cache_outlives_delete(api),
+            )
+        for api in APIS:
+            self.record(
+                api,
+                "GET after a no-cors GET of the same URL",
+                "exact page origin; object stored with Cache-Control: max-age=600",
+                "blocked from the cache",
+                lambda: self.cached_without_vary(api),
             )
 
 
