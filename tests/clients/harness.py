@@ -97,10 +97,15 @@ class Endpoint:
         finally:
             conn.close()
 
+    @staticmethod
+    def fresh_name(prefix="t"):
+        """A bucket name no other test uses."""
+        name = f"{prefix}-{os.getpid()}-{next(_counter)}-{int(time.time() * 1000) % 100000}"
+        return re.sub(r"[^a-z0-9-]", "-", name.lower())[:63].strip("-")
+
     def bucket(self, prefix="t", acl=None):
         """Creates a bucket with a fresh name and returns the name."""
-        name = f"{prefix}-{os.getpid()}-{next(_counter)}-{int(time.time() * 1000) % 100000}"
-        name = re.sub(r"[^a-z0-9-]", "-", name.lower())[:63].strip("-")
+        name = self.fresh_name(prefix)
         headers = {"x-amz-acl": acl} if acl else {}
         answer = self.request("PUT", f"/{name}", headers)
         assert answer.status == 200, answer
