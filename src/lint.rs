@@ -1,7 +1,8 @@
 //! Warnings for configurations S3 accepts but that do not do what their authors meant.
 //!
-//! [`lint`] reads a [`CorsConfiguration`] and returns one [`Warning`] per pitfall, each with
-//! the rule it is about, a stable [`LintCode`], a one-line reason and a fix. A server can
+//! [`lint`](crate::lint::lint) reads a [`CorsConfiguration`](crate::CorsConfiguration) and
+//! returns one [`Warning`](crate::lint::Warning) per pitfall, each with the rule it is about,
+//! a stable [`LintCode`](crate::lint::LintCode), a one-line reason and a fix. A server can
 //! show them to its user when `PutBucketCors` succeeds; the `bucket-cors lint` command prints
 //! them for people and CI pipelines.
 //!
@@ -25,9 +26,9 @@
 //! ```
 //!
 //! Every check is conservative: a warning names something that is certainly wrong or risky,
-//! never a guess. [`LintCode::UnreachableRule`], for example, fires only when earlier rules
-//! provably match every request the rule could match. The lints read any configuration,
-//! valid or not, and never panic; values S3 would refuse are simply skipped.
+//! never a guess: [`LintCode::UnreachableRule`](crate::lint::LintCode::UnreachableRule), for
+//! example, fires only when earlier rules provably match every request the rule could match.
+//! The lints read any configuration, valid or not, and never panic.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -503,12 +504,13 @@ fn etag(out: &mut Warnings, rule: &CorsRule) {
         .into_iter()
         .filter(|m| rule.allowed_methods.iter().any(|x| x == m))
         .collect();
-    if uploads.is_empty()
-        || rule
-            .expose_headers
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case("ETag"))
-    {
+    // A lenient `*` exposes every header to requests without credentials; give it the benefit
+    // of the doubt.
+    let exposed = rule
+        .expose_headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("ETag") || h == "*");
+    if uploads.is_empty() || exposed {
         return;
     }
     out.push(

@@ -320,8 +320,7 @@ impl Document {
         Ok(Document { name, bytes })
     }
 
-    /// Reads the configuration and validates it. The outer error is a reading failure that
-    /// is not about the document (none today); the inner one is S3's answer.
+    /// Reads the configuration and validates it; the error is S3's answer to the document.
     fn configuration(
         &self,
         read: &ReadOptions,
@@ -356,8 +355,12 @@ impl Document {
         read: &ReadOptions,
     ) -> Result<(Format, CorsConfiguration, ValidationOptions), Failure> {
         self.configuration(read).map_err(|err| {
+            let hint = match err {
+                ConfigError::ExposeHeaderWildcard { .. } => "; --lenient accepts it",
+                _ => "",
+            };
             Failure(format!(
-                "{}: not a valid configuration (S3 answers {} {}): {}",
+                "{}: not a valid configuration (S3 answers {} {}): {}{hint}",
                 self.name,
                 err.http_status(),
                 err.s3_code(),

@@ -1,0 +1,975 @@
+//! The `bucket-cors` command, run as a process: exit codes, human output and the JSON
+//! contracts, on the shipped sample configurations and on the S3 vectors.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use bucket_cors::{CorsConfiguration, Format};
+use serde_json::Value;
+
+const EXE: &str = env!("CARGO_BIN_EXE_bucket-cors");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+
+    /// A usage or input error: exit 2, nothing on stdout, one clear line on stderr.
+    fn assert_one_line_error(&self, containing: &str) {
+        assert_eq!(self.code, 2, "{self:?}");
+        assert_eq!(self.stdout, "", "{self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
+        assert!(self.stderr.starts_with("bucket-cors: "), "{self:?}");
+        assert!(
+            self.stderr.contains(containing),
+            "{containing:?} in {self:?}"
+        );
+        assert!(!self.stderr.contains("panicked"), "{self:?}");
+        assert!(!self.stderr.contains("RUST_BACKTRACE"), "{self:?}");
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_with_stdin(args, b"")
+}
+
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(EXE)
+        .args(args)
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the bucket-cors binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // The command may stop reading early (it reads at most 64 KiB + 1); a broken pipe here
+    // is expected.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn sample(name: &str) -> String {
+    format!("tests/data/samples/{name}")
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, bytes: &[u8]) -> TempFile {
+        let path =
+            std::env::temp_dir().join(format!("bucket-cors-cli-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What each shipped sample is: detected format, S3-valid, and its lint codes by rule.
+struct Sample {
+    name: &'static str,
+    format: &'static str,
+    /// `None` when S3 accepts it; otherwise S3's code (and `--lenient` accepts it).
+    invalid: Option<&'static str>,
+    lints: &'static [(usize, &'static str)],
+}
+
+const SAMPLES: &[Sample] = &[
+    Sample {
+        name: "boto3-full-rule.json",
+        format: "json",
+        invalid: None,
+        lints: &[],
+    },
+    Sample {
+        name: "linode-example-com.xml",
+        format: "s3-xml",
+        invalid: None,
+        lints: &[
+            (0, "insecure-origin"),
+            (0, "insecure-origin"),
+            (0, "needless-expose-header"),
+            (1, "insecure-origin"),
+            (1, "insecure-origin"),
+        ],
+    },
+    Sample {
+        name: "linode-open.xml",
+        format: "s3-xml",
+        invalid: Some("InvalidRequest"),
+        lints: &[(0, "wildcard-origin-write")],
+    },
+    Sample {
+        name: "linode-public-read.xml",
+        format: "s3-xml",
+        invalid: None,
+        lints: &[],
+    },
+    Sample {
+        name: "linode-stored-with-namespace.xml",
+        format: "s3-xml",
+        invalid: None,
+        lints: &[(0, "wildcard-origin-write"), (0, "etag-not-exposed")],
+    },
+    Sample {
+        name: "oss-public-read.xml",
+        format: "oss-xml",
+        invalid: None,
+        lints: &[],
+    },
+    Sample {
+        name: "ovh-my-app.json",
+        format: "json",
+        invalid: None,
+        lints: &[(0, "needless-expose-header")],
+    },
+    Sample {
+        name: "www-example-com.json",
+        format: "json",
+        invalid: None,
+        lints: &[(0, "insecure-origin")],
+    },
+    Sample {
+        name: "www-example-com.xml",
+        format: "s3-xml",
+        invalid: None,
+        lints: &[(0, "insecure-origin")],
+    },
+];
+
+#[test]
+fn every_shipped_sample_is_described() {
+    let dir = Path::new(ROOT).join("tests/data/samples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let described: Vec<&str> = SAMPLES.iter().map(|s| s.name).collect();
+    assert_eq!(names, described, "add the new sample to SAMPLES");
+}
+
+#[test]
+fn validate_every_sample() {
+    for s in SAMPLES {
+        let path = sample(s.name);
+        let human = run(&["validate", &path]);
+        let json = run(&["validate", &path, "--json"]).json();
+        let lenient = run(&["validate", &path, "--lenient"]);
+        assert_eq!(lenient.code, 0, "{lenient:?}");
+        match s.invalid {
+            None => {
+                assert_eq!(human.code, 0, "{human:?}");
+                assert!(
+                    human
+                        .stdout
+                        .starts_with(&format!("{path}: valid ({}, ", s.format)),
+                    "{human:?}"
+                );
+                assert_eq!(
+                    json,
+                    serde_json::json!({"valid": true, "error_code": null, "status": null,
+                        "message": null, "rule": null})
+                );
+            }
+            Some(code) => {
+                assert_eq!(human.code, 1, "{human:?}");
+                assert!(
+                    human.stdout.contains(&format!("S3 answers 400 {code}")),
+                    "{human:?}"
+                );
+                assert_eq!(json["valid"], false);
+                assert_eq!(json["error_code"], code);
+                assert_eq!(json["status"], 400);
+                assert_eq!(json["rule"], 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn lint_every_sample() {
+    for s in SAMPLES {
+        let path = sample(s.name);
+        let mut args = vec!["lint", path.as_str(), "--json"];
+        if s.invalid.is_some() {
+            args.push("--lenient");
+        }
+        let out = run(&args);
+        assert_eq!(out.code, i32::from(!s.lints.is_empty()), "{out:?}");
+        let json = out.json();
+        let got: Vec<(usize, String)> = json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                assert!(w["message"].as_str().is_some_and(|m| !m.is_empty()), "{w}");
+                assert!(w["fix"].as_str().is_some_and(|m| !m.is_empty()), "{w}");
+                (
+                    w["rule"].as_u64().unwrap() as usize,
+                    w["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let want: Vec<(usize, String)> =
+            s.lints.iter().map(|(r, c)| (*r, (*c).to_owned())).collect();
+        assert_eq!(got, want, "{}", s.name);
+
+        args.retain(|a| *a != "--json");
+        let human = run(&args);
+        assert_eq!(human.code, out.code);
+        let summary = match s.lints.len() {
+            0 => "no warnings".to_owned(),
+            1 => "1 warning".to_owned(),
+            n => format!("{n} warnings"),
+        };
+        assert!(
+            human.stdout.ends_with(&format!("{path}: {summary}\n")),
+            "{human:?}"
+        );
+        for (rule, code) in s.lints {
+            assert!(
+                human.stdout.contains(&format!("{path}: rule {rule}: "))
+                    && human.stdout.contains(&format!("[{code}]\n  fix: ")),
+                "{human:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn convert_every_sample_to_every_format() {
+    for s in SAMPLES {
+        let path = sample(s.name);
+        let original =
+            CorsConfiguration::parse(&std::fs::read(Path::new(ROOT).join(&path)).unwrap())
+                .unwrap()
+                .1;
+        for (to, format) in [
+            ("s3-xml", Format::S3Xml),
+            ("json", Format::Json),
+            ("oss-xml", Format::OssXml),
+        ] {
+            let mut args = vec!["convert", path.as_str(), "--to", to];
+            if s.invalid.is_some() {
+                args.push("--lenient");
+            }
+            let out = run(&args);
+            assert_eq!(out.code, 0, "{out:?}");
+            let converted = CorsConfiguration::parse_as(out.stdout.as_bytes(), format)
+                .unwrap_or_else(|e| panic!("{} to {to}: {e}\n{}", s.name, out.stdout));
+            let mut expected = original.clone();
+            if format == Format::OssXml {
+                for rule in &mut expected.rules {
+                    rule.id = None;
+                }
+            } else {
+                expected.response_vary = None;
+            }
+            assert_eq!(converted, expected, "{} to {to}", s.name);
+            // What convert writes, validate reads back.
+            let mut check = vec!["validate", "-", "--format", to];
+            if s.invalid.is_some() {
+                check.push("--lenient");
+            }
+            let back = run_with_stdin(&check, out.stdout.as_bytes());
+            assert_eq!(back.code, 0, "{back:?}");
+        }
+    }
+}
+
+#[test]
+fn convert_notes_what_the_target_format_cannot_hold() {
+    let oss = run(&["convert", &sample("oss-public-read.xml"), "--to", "json"]);
+    assert_eq!(oss.code, 0);
+    assert!(oss.stderr.contains("ResponseVary"), "{oss:?}");
+    let ids = run(&[
+        "convert",
+        &sample("boto3-full-rule.json"),
+        "--to",
+        "oss-xml",
+    ]);
+    assert_eq!(ids.code, 0);
+    assert!(ids.stderr.contains("ID"), "{ids:?}");
+    assert!(!ids.stdout.contains("<ID>"), "{ids:?}");
+    let quiet = run(&["convert", &sample("boto3-full-rule.json"), "--to", "s3-xml"]);
+    assert_eq!(quiet.stderr, "");
+    assert!(
+        quiet.stdout.contains("<ID>uploads-from-app</ID>"),
+        "{quiet:?}"
+    );
+}
+
+// ---- the S3 vectors, through the JSON contracts ----
+
+fn vectors() -> Vec<Value> {
+    serde_json::from_str(include_str!("data/s3-vectors.json")).unwrap()
+}
+
+/// Vectors a host answers (missing buckets, listings, the integrity header), and API calls.
+fn engine_vector(v: &Value) -> bool {
+    const HOST_ONLY: &[&str] = &[
+        "actual-list-buckets-never-cors",
+        "validate-missing-integrity-header",
+    ];
+    let kind = v["kind"].as_str().unwrap();
+    (kind == "preflight" || kind == "actual")
+        && !HOST_ONLY.contains(&v["name"].as_str().unwrap())
+        && v["bucket_exists"].as_bool() != Some(false)
+        && v.get("request_headers_absent").is_none()
+}
+
+#[test]
+fn validate_vectors() {
+    let mut checked = 0;
+    for v in vectors() {
+        if v["kind"] != "validate" || v["name"] == "validate-missing-integrity-header" {
+            continue;
+        }
+        let xml = v["xml"].as_str().unwrap();
+        let out = run_with_stdin(&["validate", "-", "--json"], xml.as_bytes());
+        let json = out.json();
+        let expect = &v["expect"];
+        let name = &v["name"];
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys.len(), 5, "{name}: {json}");
+        if expect["error_code"].is_null() {
+            assert_eq!(out.code, 0, "{name}: {out:?}");
+            assert_eq!(json["valid"], true, "{name}");
+        } else {
+            assert_eq!(out.code, 1, "{name}: {out:?}");
+            assert_eq!(json["valid"], false, "{name}");
+            assert_eq!(json["error_code"], expect["error_code"], "{name}");
+            assert_eq!(json["status"], expect["status"], "{name}");
+            assert_eq!(json["message"], expect["message"], "{name}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} validate vectors");
+}
+
+#[test]
+fn eval_vectors() {
+    let mut checked = 0;
+    for v in vectors().into_iter().filter(engine_vector) {
+        let name = v["name"].as_str().unwrap();
+        let req = &v["request"];
+        let method = req["method"].as_str().unwrap();
+        let config = serde_json::to_string(&v["config"]).unwrap();
+        let mut args: Vec<String> = vec!["eval".into()];
+        args.push(
+            if v["config"].is_null() {
+                "--no-config"
+            } else {
+                "-"
+            }
+            .into(),
+        );
+        args.extend(["--method".into(), method.into()]);
+        for (header, value) in req["headers"].as_object().unwrap() {
+            args.push("--header".into());
+            args.push(format!("{header}: {}", value.as_str().unwrap()));
+        }
+        let path = req["path"].as_str().unwrap_or("/key");
+        if matches!(path.split('?').next(), Some("" | "/")) {
+            args.push("--bucket-root".into());
+        }
+        args.push("--json".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_with_stdin(&args, config.as_bytes());
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        let json = out.json();
+        // serde_json's map sorts its keys.
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "error_code",
+                "error_message",
+                "error_method",
+                "headers",
+                "matched_rule",
+                "resource_type",
+                "status",
+            ],
+            "{name}"
+        );
+        // The contract's order, as printed.
+        assert!(
+            out.stdout.starts_with("{\"status\": ")
+                && out.stdout.contains("\"resource_type\": ")
+                && out.stdout.trim_end().ends_with('}')
+                && out.stdout.find("\"headers\"") < out.stdout.find("\"matched_rule\""),
+            "{name}: {}",
+            out.stdout
+        );
+        let expect = &v["expect"];
+        if method == "OPTIONS" {
+            assert_eq!(json["status"], expect["status"], "{name}");
+            assert_eq!(json["error_code"], expect["error_code"], "{name}");
+            let error = &expect["error"];
+            for (field, key) in [
+                ("Message", "error_message"),
+                ("Method", "error_method"),
+                ("ResourceType", "resource_type"),
+            ] {
+                if !error[field].is_null() {
+                    assert_eq!(json[key], error[field], "{name}: {key}");
+                }
+            }
+            if expect["status"] == 200 {
+                assert!(json["error_message"].is_null(), "{name}");
+            }
+        } else {
+            assert!(json["status"].is_null(), "{name}");
+            assert!(json["error_code"].is_null(), "{name}");
+        }
+        let headers = json["headers"].as_object().unwrap();
+        let header = |wanted: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(wanted))
+                .map(|(_, v)| v.clone())
+        };
+        for (wanted, value) in expect["headers"].as_object().unwrap() {
+            if wanted.eq_ignore_ascii_case("content-length")
+                || wanted.eq_ignore_ascii_case("content-type")
+            {
+                continue;
+            }
+            assert_eq!(header(wanted).as_ref(), Some(value), "{name}: {wanted}");
+        }
+        for absent in expect["absent"].as_array().into_iter().flatten() {
+            let absent = absent.as_str().unwrap();
+            assert_eq!(header(absent), None, "{name}: {absent} must be absent");
+        }
+        let matched = &json["matched_rule"];
+        assert_eq!(
+            matched.is_null(),
+            !headers.keys().any(|k| k == "Access-Control-Allow-Origin"),
+            "{name}: matched_rule {matched}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} engine vectors");
+}
+
+// ---- eval: human output and header arguments ----
+
+const PREFLIGHT: &[&str] = &[
+    "eval",
+    "examples/cors.xml",
+    "--method",
+    "OPTIONS",
+    "--header",
+    "Origin: https://app.example.com",
+    "--header",
+    "Access-Control-Request-Method: PUT",
+    "--header",
+    "Access-Control-Request-Headers: content-type,x-amz-date",
+];
+
+#[test]
+fn eval_prints_an_allowed_preflight_as_curl_shows_it() {
+    let out = run(PREFLIGHT);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "HTTP/1.1 200 OK\n\
+         Access-Control-Allow-Origin: https://app.example.com\n\
+         Access-Control-Allow-Credentials: true\n\
+         Access-Control-Allow-Methods: GET, PUT, POST\n\
+         Access-Control-Allow-Headers: content-type, x-amz-date\n\
+         Access-Control-Expose-Headers: ETag\n\
+         Access-Control-Max-Age: 3000\n\
+         Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method\n"
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn eval_prints_a_rejection_with_s3s_error_body() {
+    let out = run(&[
+        "eval",
+        "examples/cors.xml",
+        "--method",
+        "OPTIONS",
+        "--header",
+        "Origin: https://evil.example",
+        "--header",
+        "Access-Control-Request-Method: PUT",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.starts_with(
+            "HTTP/1.1 403 Forbidden\nContent-Type: application/xml\n\n<?xml version=\"1.0\""
+        ),
+        "{out:?}"
+    );
+    for part in [
+        "<Code>AccessForbidden</Code>",
+        "<Method>PUT</Method>",
+        "<ResourceType>OBJECT</ResourceType>",
+        "This CORS request is not allowed.",
+    ] {
+        assert!(out.stdout.contains(part), "{part} in {out:?}");
+    }
+    let missing_origin = run(&["eval", "examples/cors.xml", "--method", "OPTIONS"]);
+    assert!(
+        missing_origin
+            .stdout
+            .starts_with("HTTP/1.1 400 Bad Request\n"),
+        "{missing_origin:?}"
+    );
+    assert!(missing_origin.stdout.contains("<Code>BadRequest</Code>"));
+}
+
+#[test]
+fn eval_of_an_ordinary_request_prints_only_headers() {
+    let out = run(&[
+        "eval",
+        "examples/cors.xml",
+        "--method",
+        "GET",
+        "--header",
+        "Origin: https://elsewhere.example",
+    ]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout,
+        "Access-Control-Allow-Origin: *\n\
+         Access-Control-Allow-Methods: GET, HEAD\n\
+         Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method\n"
+    );
+    let none = run(&["eval", "examples/cors.xml", "--method", "GET"]);
+    assert_eq!(none.code, 0);
+    assert_eq!(none.stdout, "");
+    assert!(
+        none.stderr.contains("no CORS headers: not a CORS request"),
+        "{none:?}"
+    );
+}
+
+#[test]
+fn eval_explain_adds_the_rule_by_rule_trace() {
+    let mut args = PREFLIGHT.to_vec();
+    args[5] = "Origin: https://evil.example";
+    args.push("--explain");
+    let out = run(&args);
+    assert_eq!(out.code, 0);
+    for part in [
+        "rule 0 (\"browser-uploads\"): does not match\n",
+        "rule 1 (\"public-read\"): does not match\n",
+        "  method:  PUT not allowed\n",
+        "decision: preflight rejected with 403 AccessForbidden: no rule matches\n",
+    ] {
+        assert!(out.stdout.contains(part), "{part:?} in {out:?}");
+    }
+    args.push("--json");
+    let json = run(&args).json();
+    assert_eq!(json["status"], 403);
+    assert!(
+        json["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("decision: preflight rejected")),
+        "{json}"
+    );
+}
+
+#[test]
+fn eval_header_arguments() {
+    let config = r#"{"CORSRules": [{"AllowedOrigins": ["https://a.example:8443"],
+        "AllowedMethods": ["PUT"], "AllowedHeaders": ["content-type", "x-amz-*"]}]}"#;
+    // No space after the colon, a port in the value, names in any case, and two lines of
+    // Access-Control-Request-Headers forming one list; other headers are ignored.
+    let out = run_with_stdin(
+        &[
+            "eval",
+            "-",
+            "--method",
+            "OPTIONS",
+            "--header",
+            "origin:https://a.example:8443",
+            "--header",
+            "ACCESS-CONTROL-REQUEST-METHOD:   PUT",
+            "--header",
+            "Access-Control-Request-Headers: Content-Type",
+            "--header",
+            "access-control-request-headers: x-amz-date, X-Amz-Meta-A",
+            "--header",
+            "Authorization: AWS key:signature",
+            "--json",
+        ],
+        config.as_bytes(),
+    );
+    let json = out.json();
+    assert_eq!(json["status"], 200, "{out:?}");
+    assert_eq!(json["matched_rule"], 0);
+    assert_eq!(
+        json["headers"]["Access-Control-Allow-Origin"],
+        "https://a.example:8443"
+    );
+    assert_eq!(
+        json["headers"]["Access-Control-Allow-Headers"],
+        "content-type, x-amz-date, x-amz-meta-a"
+    );
+}
+
+#[test]
+fn eval_bucket_root_no_config_and_vary() {
+    let preflight = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--method",
+            "OPTIONS",
+            "--header",
+            "Origin: https://evil.example",
+            "--header",
+            "Access-Control-Request-Method: GET",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args).json()
+    };
+    let object = preflight(&["tests/data/samples/www-example-com.xml"]);
+    assert_eq!(object["resource_type"], "OBJECT");
+    assert_eq!(object["error_method"], "GET");
+    let bucket = preflight(&["tests/data/samples/www-example-com.xml", "--bucket-root"]);
+    assert_eq!(bucket["resource_type"], "BUCKET");
+    let disabled = preflight(&["--no-config"]);
+    assert_eq!(disabled["status"], 403);
+    assert_eq!(
+        disabled["error_message"],
+        "CORSResponse: CORS is not enabled for this bucket."
+    );
+    assert_eq!(disabled["resource_type"], "BUCKET");
+
+    let get = |vary: &str| {
+        run(&[
+            "eval",
+            "examples/cors.xml",
+            "--method",
+            "GET",
+            "--vary",
+            vary,
+            "--json",
+        ])
+        .json()
+    };
+    assert_eq!(get("s3")["headers"], serde_json::json!({}));
+    assert_eq!(
+        get("always")["headers"],
+        serde_json::json!({"Vary": "Origin"})
+    );
+    // OSS's ResponseVary=false: no Vary even on a match.
+    let oss = run(&[
+        "eval",
+        &sample("oss-public-read.xml"),
+        "--method",
+        "GET",
+        "--header",
+        "Origin: https://a.example",
+        "--vary",
+        "response-vary",
+        "--json",
+    ])
+    .json();
+    assert_eq!(
+        oss["headers"],
+        serde_json::json!({"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "1000"})
+    );
+}
+
+/// The README's first set-up command, run as written (after `cargo run --features cli --`).
+#[test]
+fn readme_first_command_answers_the_preflight() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --features cli -- eval"))
+        .expect("the README's first set-up command is a bucket-cors eval");
+    let args = shell_words(line.strip_prefix("cargo run --features cli --").unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("HTTP/1.1 200 OK\n"), "{out:?}");
+    assert!(
+        out.stdout.contains("Access-Control-Allow-Origin: "),
+        "{out:?}"
+    );
+}
+
+/// Splits a one-line shell command with single-quoted words, as the README writes them.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut started = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                started = true;
+            }
+            ' ' if !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            _ => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    assert!(!quoted, "unbalanced quote in {line:?}");
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+// ---- validate and lint: human output and options ----
+
+#[test]
+fn validate_human_output_names_code_message_and_rule() {
+    let doc = br#"<CORSConfiguration>
+        <CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>
+        <CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule>
+        </CORSConfiguration>"#;
+    let out = run_with_stdin(&["validate", "-"], doc);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "<stdin>: invalid: S3 answers 400 InvalidRequest\n  \
+         message: Found unsupported HTTP method in CORS config. Unsupported method is PATCH\n  \
+         rule:    1\n  \
+         detail:  rule 1: unsupported allowed method \"PATCH\"\n"
+    );
+    let json = run_with_stdin(&["validate", "-", "--json"], doc).json();
+    assert_eq!(json["rule"], 1);
+}
+
+#[test]
+fn validate_format_and_dialect_options() {
+    let s3 = std::fs::read(Path::new(ROOT).join("examples/cors.xml")).unwrap();
+    // Forced to JSON, an XML document is malformed.
+    let forced = run_with_stdin(&["validate", "-", "--format", "json", "--json"], &s3).json();
+    assert_eq!(forced["error_code"], "MalformedXML");
+    // The OSS dialect has no ID; detected S3 XML read as OSS XML is refused for it.
+    let oss = run_with_stdin(&["validate", "-", "--dialect", "oss", "--json"], &s3).json();
+    assert_eq!(oss["error_code"], "MalformedXML");
+    assert_eq!(oss["rule"], 0);
+    // Eleven rules: too many for OSS (detected from ResponseVary), fine for S3.
+    let rule =
+        "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>";
+    let eleven = format!(
+        "<CORSConfiguration>{}<ResponseVary>false</ResponseVary></CORSConfiguration>",
+        rule.repeat(11)
+    );
+    let out = run_with_stdin(&["validate", "-", "--json"], eleven.as_bytes()).json();
+    assert_eq!(
+        out["message"],
+        "The number of CORS rules should not exceed allowed limit of 10 rules."
+    );
+    let s3_rules = run_with_stdin(
+        &["validate", "-", "--dialect", "s3", "--json"],
+        eleven.as_bytes(),
+    )
+    .json();
+    assert_eq!(s3_rules["valid"], true, "{s3_rules}");
+}
+
+#[test]
+fn lint_allow_and_invalid_input() {
+    let path = sample("linode-stored-with-namespace.xml");
+    let out = run(&[
+        "lint",
+        &path,
+        "--allow",
+        "wildcard-origin-write",
+        "--allow",
+        "etag-not-exposed",
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("{path}: no warnings\n"));
+    run(&["lint", &path, "--allow", "no-such-lint"]).assert_one_line_error("unknown lint");
+    run(&["lint", &sample("linode-open.xml")])
+        .assert_one_line_error("S3 answers 400 InvalidRequest");
+    assert!(
+        run(&["lint", &sample("linode-open.xml")])
+            .stderr
+            .contains("--lenient")
+    );
+}
+
+// ---- bad input: one line, exit 2, never a panic ----
+
+#[test]
+fn a_missing_file_is_a_one_line_error() {
+    for command in [
+        vec!["validate", "no/such/file.xml"],
+        vec!["convert", "no/such/file.xml", "--to", "json"],
+        vec!["lint", "no/such/file.xml"],
+        vec!["eval", "no/such/file.xml", "--method", "GET"],
+    ] {
+        run(&command).assert_one_line_error("cannot read no/such/file.xml: no such file");
+    }
+    run(&["validate", "tests"]).assert_one_line_error("cannot read tests");
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    run(&["validate"]).assert_one_line_error("FILE");
+    run(&["validate", "x", "--nope"]).assert_one_line_error("--nope");
+    run(&["frobnicate"]).assert_one_line_error("frobnicate");
+    run(&["validate", "x", "--dialect", "gcs"]).assert_one_line_error("gcs");
+    run(&["convert", "x"]).assert_one_line_error("--to");
+    run(&["eval", "--method", "GET"]).assert_one_line_error("--no-config");
+    run(&["eval", "x", "--no-config", "--method", "GET"]).assert_one_line_error("--no-config");
+    run(&[
+        "eval",
+        "--no-config",
+        "--method",
+        "GET",
+        "--header",
+        "Origin",
+    ])
+    .assert_one_line_error("no colon");
+    // A forgotten colon before a URL: the name is not a token.
+    run(&[
+        "eval",
+        "--no-config",
+        "--method",
+        "GET",
+        "--header",
+        "Origin https://a.example",
+    ])
+    .assert_one_line_error("not an HTTP token");
+    run(&["eval", "--no-config", "--method", "GET", "--header", ": x"])
+        .assert_one_line_error("empty");
+    run(&[
+        "eval",
+        "--no-config",
+        "--method",
+        "GET",
+        "--header",
+        "Origin: https://a.example",
+        "--header",
+        "Origin: https://b.example",
+    ])
+    .assert_one_line_error("more than once");
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("Usage: bucket-cors"), "{help:?}");
+    let bare = run(&[]);
+    assert_eq!(bare.code, 2);
+    assert!(bare.stderr.contains("Usage: bucket-cors"), "{bare:?}");
+}
+
+/// A valid document padded past 64 KB.
+fn huge_document() -> Vec<u8> {
+    let mut doc = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>\
+        <AllowedMethod>GET</AllowedMethod></CORSRule>"
+        .to_vec();
+    doc.extend(std::iter::repeat_n(b' ', 70_000));
+    doc.extend_from_slice(b"</CORSConfiguration>");
+    doc
+}
+
+#[test]
+fn a_huge_document_is_s3s_max_message_length_exceeded() {
+    let file = TempFile::new("huge.xml", &huge_document());
+    let out = run(&["validate", file.path(), "--json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.json(),
+        serde_json::json!({"valid": false, "error_code": "MaxMessageLengthExceeded",
+            "status": 400, "message": "Your request was too big.", "rule": null})
+    );
+    let human = run(&["validate", file.path()]);
+    assert!(
+        human
+            .stdout
+            .contains("larger than the limit of 65536 bytes"),
+        "{human:?}"
+    );
+    // The other commands refuse it on one line.
+    run(&["lint", file.path()]).assert_one_line_error("MaxMessageLengthExceeded");
+    run(&["convert", file.path(), "--to", "json"])
+        .assert_one_line_error("MaxMessageLengthExceeded");
+    run(&["eval", file.path(), "--method", "GET"])
+        .assert_one_line_error("MaxMessageLengthExceeded");
+    // A stream far larger than the limit is not read whole: the answer comes all the same.
+    let stream = vec![b'<'; 8 * 1024 * 1024];
+    let out = run_with_stdin(&["validate", "-", "--json"], &stream);
+    assert_eq!(out.json()["error_code"], "MaxMessageLengthExceeded");
+    // Exactly at the limit is not too big.
+    let mut at_limit = huge_document();
+    at_limit.drain(200..at_limit.len() - (65_536 - 200));
+    assert_eq!(at_limit.len(), 65_536);
+    let out = run_with_stdin(&["validate", "-", "--json"], &at_limit);
+    assert_eq!(out.json()["valid"], true, "{out:?}");
+}
+
+#[test]
+fn unreadable_bytes_are_malformed_or_refused() {
+    let bytes = b"\xff\xfe<\x00C\x00O\x00R\x00S\x00";
+    let file = TempFile::new("bad-bytes.xml", bytes);
+    let out = run(&["validate", file.path(), "--json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.json()["error_code"], "MalformedXML");
+    let not_utf8 = TempFile::new("latin1.xml", b"<CORSConfiguration><CORSRule><AllowedOrigin>\xe9</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>");
+    assert_eq!(
+        run(&["validate", not_utf8.path(), "--json"]).json()["error_code"],
+        "MalformedXML"
+    );
+    run(&["eval", not_utf8.path(), "--method", "GET"]).assert_one_line_error("MalformedXML");
+    run(&["lint", file.path()]).assert_one_line_error("MalformedXML");
+    run(&["convert", file.path(), "--to", "json"]).assert_one_line_error("MalformedXML");
+}
