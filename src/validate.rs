@@ -169,7 +169,7 @@ fn check_meaning(
         });
     }
     for origin in &r.allowed_origins {
-        if has_control(origin) {
+        if has_forbidden(origin) {
             return Err(invalid(rule, Field::AllowedOrigin, origin));
         }
         if wildcards(origin) > 1 {
@@ -204,7 +204,7 @@ fn check_meaning(
         }
     }
     if let Some(id) = &r.id {
-        if has_control(id) {
+        if has_forbidden(id) {
             return Err(invalid(rule, Field::Id, id));
         }
     }
@@ -221,6 +221,12 @@ fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
 
 fn wildcards(value: &str) -> usize {
     value.bytes().filter(|&b| b == b'*').count()
+}
+
+/// True when a stored value may not hold one of its characters: a control character, or
+/// U+FFFE or U+FFFF, which XML cannot carry (the XML writer would have to alter them).
+fn has_forbidden(value: &str) -> bool {
+    has_control(value) || value.contains(['\u{FFFE}', '\u{FFFF}'])
 }
 
 /// True when the value holds a C0 control character or DEL.
