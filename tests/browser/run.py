@@ -567,6 +567,9 @@ def main():
             suite.failed += 1
             print(f"FAIL set-up: {error!r}", flush=True)
             traceback.print_exc()
+        if suite.failed:
+            print("chromedriver's log ends with:", file=sys.stderr)
+            print(browser.log_tail(20), file=sys.stderr)
     finally:
         browser.close()
     if args.report:

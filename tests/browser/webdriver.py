@@ -144,6 +144,14 @@ class Browser:
                 events.append(message)
         return events
 
+    def log_tail(self, lines):
+        """The last lines of chromedriver's own log, for diagnosing a failure."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError as error:
+            return f"(no chromedriver log: {error})"
+
     def close(self):
         if self.session is not None:
             try:
