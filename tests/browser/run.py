@@ -332,6 +332,10 @@ class Suite:
         if seen.request_headers is not None:
             sent_origin = seen.request_headers.get("origin")
             check(sent_origin == origin, f"Chromium sent Origin {sent_origin!r}, not {origin!r}")
+            if not call.get("sandboxed"):
+                # page.html sets a cookie for 127.0.0.1; only credentialed calls carry it.
+                sent_cookie = "cookie" in seen.request_headers
+                check(sent_cookie == spec["credentials"], f"cookie sent: {sent_cookie}, credentials: {spec['credentials']}")
         cors_errors, preflights = seen.cors_errors, seen.preflights
         preflighted = call["method"] != "GET"
         check(
