@@ -1,7 +1,7 @@
 //! A small in-memory S3-compatible server whose bucket CORS is answered by `bucket_cors`.
 //!
 //! ```text
-//! cargo run --example s3_server -- [--listen 127.0.0.1:9000] [--allow-non-loopback]
+//! cargo run --features http --example s3_server -- [--listen 127.0.0.1:9000] [--allow-non-loopback] [--vary s3|always]
 //! ```
 //!
 //! Path-style requests (`/bucket/key`); authentication headers and query-string signatures
@@ -28,6 +28,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use bucket_cors::VaryPolicy;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -35,11 +36,14 @@ use tokio::net::TcpListener;
 
 use crate::s3::Server;
 
-const USAGE: &str = "usage: s3_server [--listen ADDR] [--allow-non-loopback]
+const USAGE: &str = "usage: s3_server [--listen ADDR] [--allow-non-loopback] [--vary POLICY]
 
   --listen ADDR           address to listen on (default 127.0.0.1:9000; port 0 picks a free
                           port); `localhost:PORT` means 127.0.0.1:PORT
   --allow-non-loopback    allow an address other than a loopback one
+  --vary POLICY           `s3` (default): Vary only on responses a rule allowed; `always`:
+                          also `Vary: Origin` on every other response of a bucket with CORS
+                          (OSS-dialect documents follow their ResponseVary either way)
   -h, --help              print this help";
 
 /// The command line.
@@ -47,6 +51,7 @@ const USAGE: &str = "usage: s3_server [--listen ADDR] [--allow-non-loopback]
 struct Args {
     listen: SocketAddr,
     allow_non_loopback: bool,
+    vary: VaryPolicy,
 }
 
 /// Why the command line was refused.
@@ -71,6 +76,7 @@ impl Args {
         let mut parsed = Args {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 9000)),
             allow_non_loopback: false,
+            vary: VaryPolicy::S3,
         };
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -90,6 +96,18 @@ impl Args {
                     })?;
                 }
                 "--allow-non-loopback" if inline.is_none() => parsed.allow_non_loopback = true,
+                "--vary" => {
+                    let value = inline.or_else(|| args.next()).unwrap_or_default();
+                    parsed.vary = match value.as_str() {
+                        "s3" => VaryPolicy::S3,
+                        "always" => VaryPolicy::Always,
+                        _ => {
+                            return Err(ArgsError::Invalid(format!(
+                                "invalid --vary {value:?}: expected s3 or always"
+                            )));
+                        }
+                    };
+                }
                 other => return Err(ArgsError::Invalid(format!("unknown argument {other:?}"))),
             }
         }
@@ -125,7 +143,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args.listen)) {
+    match runtime.block_on(serve(args.listen, args.vary)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("s3_server: {err}");
@@ -134,14 +152,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(addr: SocketAddr) -> std::io::Result<()> {
+async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await.map_err(|err| {
         std::io::Error::new(err.kind(), format!("cannot listen on {addr}: {err}"))
     })?;
     let local = listener.local_addr()?;
     println!("listening on http://{local}");
     std::io::stdout().flush()?;
-    let server = Arc::new(Server::new());
+    let server = Arc::new(Server::new(vary));
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -181,6 +199,21 @@ mod tests {
         let args = parse(&[]).unwrap();
         assert_eq!(args.listen, "127.0.0.1:9000".parse().unwrap());
         assert!(!args.allow_non_loopback);
+        assert_eq!(args.vary, VaryPolicy::S3);
+    }
+
+    #[test]
+    fn reads_the_vary_policy() {
+        assert_eq!(
+            parse(&["--vary", "always"]).unwrap().vary,
+            VaryPolicy::Always
+        );
+        assert_eq!(parse(&["--vary=s3"]).unwrap().vary, VaryPolicy::S3);
+        assert!(matches!(
+            parse(&["--vary", "sometimes"]),
+            Err(ArgsError::Invalid(_))
+        ));
+        assert!(matches!(parse(&["--vary"]), Err(ArgsError::Invalid(_))));
     }
 
     #[test]

@@ -68,11 +68,12 @@ const SUBRESOURCES: [&str; 24] = [
     "attributes",
 ];
 
-/// The server: the store and a request counter.
+/// The server: the store, a request counter, and the `Vary` policy of S3-dialect buckets.
 #[derive(Debug, Default)]
 pub struct Server {
     store: Store,
     requests: AtomicU64,
+    vary: VaryPolicy,
 }
 
 /// What the request names.
@@ -200,9 +201,13 @@ fn method_not_allowed(method: &Method, resource: ResourceType) -> S3Error {
 }
 
 impl Server {
-    /// An empty server.
-    pub fn new() -> Self {
-        Server::default()
+    /// An empty server whose S3-dialect configurations use this `Vary` policy (OSS-dialect
+    /// ones follow their `ResponseVary`).
+    pub fn new(vary: VaryPolicy) -> Self {
+        Server {
+            vary,
+            ..Server::default()
+        }
     }
 
     fn request_id(&self) -> String {
@@ -528,7 +533,7 @@ impl Server {
         }
         integrity.verify(&body)?;
         let (format, options) = match dialect {
-            Dialect::S3 => (Format::S3Xml, EngineOptions::s3()),
+            Dialect::S3 => (Format::S3Xml, EngineOptions::s3().vary(self.vary)),
             Dialect::Oss => (
                 Format::OssXml,
                 EngineOptions::s3()

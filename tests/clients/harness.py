@@ -1,14 +1,16 @@
 """Shared helpers for the suites that drive the example S3 server (examples/s3_server).
 
 The server is the one named by the environment variable S3_ENDPOINT (for example
-http://127.0.0.1:9000), which scripts/clients sets. Without it, the suites build and start
-the example themselves on a free loopback port, and stop it at the end.
+http://127.0.0.1:9000), which scripts/clients sets along with S3_SERVER_BIN, the executable.
+Without them, the suites build and start the example themselves on a free loopback port, and
+stop it at the end.
 """
 
 import base64
 import hashlib
 import http.client
 import itertools
+import json
 import os
 import re
 import subprocess
@@ -190,21 +192,35 @@ def escape(text):
     )
 
 
-def _start_server():
-    """Builds and starts the example on a free loopback port; returns (process, url)."""
-    env = dict(os.environ)
-    build = subprocess.run(
-        ["cargo", "build", "--quiet", "--example", "s3_server", "--features", "http"],
+def server_binary():
+    """The example server's executable: S3_SERVER_BIN when scripts/clients set it, otherwise
+    built here with cargo."""
+    binary = os.environ.get("S3_SERVER_BIN")
+    if binary:
+        return binary
+    built = subprocess.run(
+        ["cargo", "build", "--quiet", "--all-features", "--example", "s3_server",
+         "--message-format=json"],
         cwd=ROOT,
-        env=env,
+        capture_output=True,
+        text=True,
     )
-    assert build.returncode == 0, "cargo build --example s3_server failed"
-    target = Path(env.get("CARGO_TARGET_DIR", ROOT / "target"))
-    if not target.is_absolute():
-        target = ROOT / target
-    binary = target / "debug" / "examples" / "s3_server"
+    assert built.returncode == 0, f"cargo build --example s3_server failed:\n{built.stderr}"
+    for line in built.stdout.splitlines():
+        message = json.loads(line)
+        if (
+            message.get("reason") == "compiler-artifact"
+            and message["target"]["name"] == "s3_server"
+            and message.get("executable")
+        ):
+            return message["executable"]
+    raise RuntimeError("cargo did not report the s3_server executable")
+
+
+def start_server(*args):
+    """Starts the example on a free loopback port; returns (process, url)."""
     process = subprocess.Popen(
-        [str(binary), "--listen", "127.0.0.1:0"],
+        [server_binary(), "--listen", "127.0.0.1:0", *args],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -216,15 +232,19 @@ def _start_server():
     return process, match.group(1)
 
 
+def stop_server(process):
+    process.terminate()
+    process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def endpoint():
     url = os.environ.get("S3_ENDPOINT")
     if url:
         yield Endpoint(url)
         return
-    process, url = _start_server()
+    process, url = start_server()
     try:
         yield Endpoint(url)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)
