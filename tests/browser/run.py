@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -556,6 +557,8 @@ def main():
             print(f"error: {name} not found at {path}; install Debian's chromium and chromium-driver", file=sys.stderr)
             return 2
 
+    # SIGTERM (from `timeout` or the calling script) unwinds like Ctrl-C, so the browser is closed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     try:
         browser = Browser(args.chromium, args.chromedriver)
