@@ -269,6 +269,20 @@ class Suite:
         self.report = []
         self.events_log = os.environ.get("BROWSER_EVENTS_LOG")  # every call's Network events, for diagnosis
 
+    @staticmethod
+    def settled(events, url):
+        started = {
+            e["params"]["requestId"]
+            for e in events
+            if e["method"] == "Network.requestWillBeSent" and e["params"]["request"]["url"] == url
+        }
+        ended = {
+            e["params"]["requestId"]
+            for e in events
+            if e["method"] in ("Network.loadingFinished", "Network.loadingFailed")
+        }
+        return bool(started) and started <= ended
+
     def browser_call(self, spec):
         """Runs one call in the page. Returns the page's result and what Chromium recorded
         for the call's URL: the CORS errors it reported, the statuses of the preflights it
@@ -277,6 +291,12 @@ class Suite:
         self.browser.network_events()  # drop what came before this call
         result = self.browser.execute_async(CALL_SCRIPT, spec)
         events = self.browser.network_events()
+        # Events may trail the page's result: wait (briefly) until every request of the call
+        # has finished or failed in Chromium's log.
+        deadline = time.monotonic() + 2.0
+        while not self.settled(events, spec["url"]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            events += self.browser.network_events()
         if self.events_log:
             with open(self.events_log, "a") as f:
                 f.write(json.dumps({"spec": spec, "result": result, "events": events}) + "\n")
