@@ -398,6 +398,10 @@ class Suite:
             sent = status == 200
             if sent:
                 check(body.decode() == call["body"], f"stored body {body[:80]!r}")
+                head, _ = self.s3.expect(200, "HEAD", f"/{BUCKET}/{key}")
+                for name, value in call.get("headers", {}).items():
+                    if name.startswith("x-amz-meta-"):
+                        check(head.get(name) == value, f"stored {name}: {head.get(name)!r}")
         elif call.get("writes") == "delete":
             status, _, _ = self.s3.request("HEAD", f"/{BUCKET}/{key}")
             sent = status == 404
@@ -413,9 +417,9 @@ class Suite:
         label = f"{api:5} {call_name} / {config_name}"
         try:
             outcome = action()
-        except (CheckFailed, WebDriverError, OSError) as error:
+        except (CheckFailed, WebDriverError, OSError, KeyError, TypeError) as error:
             self.failed += 1
-            print(f"FAIL {label}: {error}", flush=True)
+            print(f"FAIL {label}: {error!r}" if not isinstance(error, CheckFailed) else f"FAIL {label}: {error}", flush=True)
             self.report.append({"api": api, "call": call_name, "config": config_name, "expected": expect, "ok": False, "detail": str(error)})
             return
         self.passed += 1
