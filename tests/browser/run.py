@@ -17,6 +17,7 @@ For calls that write, the bucket's state afterwards shows whether the browser se
 request at all (a blocked preflight means the PUT or DELETE never left the browser).
 
 Usage: python3 run.py --page-origin http://127.0.0.1:A --s3 http://127.0.0.1:B
+       --s3-vary-always http://127.0.0.1:C (the example server started with --vary always)
        [--chromium /usr/bin/chromium] [--chromedriver /usr/bin/chromedriver] [--report FILE]
 Prints one line per call and closes with "N passed, N failed"; exits 1 on any failure and
 2 when the browser cannot be started.
@@ -264,6 +265,7 @@ class Suite:
         }
         self.counter = 0
         self.sandboxed = None  # which page is open: None before the first
+        self.vary_always = None  # (S3, base URL) of the server started with --vary always
         self.passed = 0
         self.failed = 0
         self.report = []
@@ -473,24 +475,26 @@ class Suite:
             outcome += f"; with cache 'no-store' preflighted again (403), blocked ({PREFLIGHT_REFUSED}), never sent"
         return outcome
 
-    def cached_without_vary(self, api, response_vary=None):
+    def cached_without_vary(self, api, response_vary=None, vary_always=False):
         """S3 sends `Vary: Origin` only on answers that carry CORS headers. An answer to a
         request without Origin (a no-cors fetch, a plain <img>) is cached without it and
         later handed to a CORS request for the same URL: blocked, though the configuration
         allows the page. A fetch() that skips the cache is allowed. With an OSS document
-        whose ResponseVary is true, every answer carries `Vary: Origin`, so the browser asks
-        the server again and the call is allowed."""
+        whose ResponseVary is true, or on a server compiled with VaryPolicy::Always, every
+        answer carries `Vary: Origin`, so the browser asks the server again and the call is
+        allowed."""
         self.counter += 1
         key = f"case-{self.counter:03d}-{api}"
         path = f"/{BUCKET}/{key}"
         stored = f"object {key}\n".encode()
+        s3, base = self.vary_always if vary_always else (self.s3, self.s3_base)
         self.open_page(sandboxed=False)
-        self.s3.put_cors([rule("{page}", "GET")], self.values, response_vary)
-        self.s3.expect(200, "PUT", path, stored, {"Cache-Control": "max-age=600"})
+        s3.put_cors([rule("{page}", "GET")], self.values, response_vary)
+        s3.expect(200, "PUT", path, stored, {"Cache-Control": "max-age=600"})
         spec = {
             "api": "fetch",
             "method": "GET",
-            "url": self.s3_base + path,
+            "url": base + path,
             "headers": {},
             "body": None,
             "credentials": False,
@@ -507,7 +511,7 @@ class Suite:
         time.sleep(0.3)  # let any late event of the call arrive
         late = [e for e in self.browser.network_events() if e["params"].get("requestId") in seen.ids]
         sent = seen.request_headers is not None or any(e["method"] == "Network.requestWillBeSentExtraInfo" for e in late)
-        if response_vary:
+        if response_vary or vary_always:
             check(sent, "the CORS GET was answered from the cache despite Vary: Origin")
             check(second["allowed"] and second["body"] == stored.decode(), f"CORS GET: {second} {seen.cors_errors}")
             return "allowed (200): Vary: Origin made the browser ask the server again"
@@ -537,6 +541,7 @@ class Suite:
 
     def run(self):
         self.s3.expect(200, "PUT", f"/{BUCKET}")
+        self.vary_always[0].expect(200, "PUT", f"/{BUCKET}")
         self.open_page(sandboxed=False)
         for call_name, config_name, rules, expect in CASES:
             for api in APIS:
@@ -565,12 +570,21 @@ class Suite:
                 ALLOWED,
                 lambda: self.cached_without_vary(api, response_vary=True),
             )
+        for api in APIS:
+            self.record(
+                api,
+                "GET after a no-cors GET of the same URL",
+                "the same on a server with VaryPolicy::Always (--vary always)",
+                ALLOWED,
+                lambda: self.cached_without_vary(api, vary_always=True),
+            )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--page-origin", required=True)
     parser.add_argument("--s3", required=True)
+    parser.add_argument("--s3-vary-always", required=True, help="the example server started with --vary always")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--chromedriver", default=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     parser.add_argument("--report", help="write every call's outcome to this JSON file")
@@ -592,6 +606,7 @@ def main():
     try:
         print(f"Chromium {browser.version()}; page {args.page_origin}; S3 {args.s3}", flush=True)
         suite = Suite(browser, S3(args.s3), args.page_origin, args.s3)
+        suite.vary_always = (S3(args.s3_vary_always), args.s3_vary_always.rstrip("/"))
         try:
             suite.run()
         except (CheckFailed, WebDriverError, OSError) as error:
