@@ -1,0 +1,7 @@
+//! Evaluates arbitrary requests against an arbitrary configuration and compares every decision
+//! with the reference evaluator; see `cors_fuzz::run_evaluate`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| cors_fuzz::run_evaluate(data));
