@@ -60,6 +60,7 @@ def test_put_get_delete_in_the_oss_dialect(bucket, endpoint):
     raw = endpoint.request("GET", f"/{bucket.bucket_name}?cors")
     assert raw.body == oss2.xml_utils.to_put_bucket_cors(cors)
     assert b"<ResponseVary>true</ResponseVary>" in raw.body
+    assert raw.header("x-example-cors-dialect") == "oss"
 
     bucket.delete_bucket_cors()
     with pytest.raises(oss2.exceptions.NoSuchCors) as caught:
@@ -149,6 +150,9 @@ def test_an_s3_document_reads_back_through_oss2(auth, endpoint):
     assert got.response_vary is None
     assert got.rules[0].allowed_origins == ["https://a.example"]
     assert got.rules[0].max_age_seconds == 5
+    raw = endpoint.request("GET", f"/{name}?cors")
+    assert raw.body == document.encode()
+    assert raw.header("x-example-cors-dialect") == "s3"
     # Stored through S3: S3's Vary behaviour (none without a match).
     answer = endpoint.request("GET", f"/{name}", {"Origin": "https://b.example"})
     assert answer.header("Vary") is None
