@@ -11,9 +11,12 @@ use crate::decision::{
 };
 use crate::error::ConfigError;
 use crate::method::CorsMethod;
-use crate::pattern::{HeaderMatcher, MAX_INDEXED_RULES, OriginIndex, RuleSet, rule_bit};
+use crate::pattern::{
+    HeaderIndex, MAX_INDEXED_RULES, NAME_BUF, OriginIndex, RuleSet, load_word, name_head,
+    not_plain, rule_bit,
+};
 use crate::request::{CorsRequest, HeaderLines, ResourceType};
-use crate::validate::{ValidationOptions, is_token};
+use crate::validate::{ValidationOptions, is_tchar};
 
 /// When to send `Vary`. The default is S3's behaviour.
 #[non_exhaustive]
@@ -101,6 +104,8 @@ pub(crate) struct Compiled {
     pub(crate) config: CorsConfiguration,
     pub(crate) rules: Vec<CompiledRule>,
     origins: OriginIndex,
+    /// Every rule's `AllowedHeader` entries.
+    headers: HeaderIndex,
     /// For each method (in [`CorsMethod`] order), the rules that allow it.
     methods: [RuleSet; 5],
     vary_match: Option<&'static str>,
@@ -110,7 +115,6 @@ pub(crate) struct Compiled {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRule {
     any_origin: bool,
-    pub(crate) headers: HeaderMatcher,
     methods: Box<str>,
     expose_headers: Option<Box<str>>,
     max_age: Option<Box<str>>,
@@ -163,7 +167,6 @@ impl CorsEngine {
             let max_age: Option<Box<str>> = rule.max_age_seconds.map(|s| s.to_string().into());
             rules.push(CompiledRule {
                 any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
-                headers: HeaderMatcher::new(&rule.allowed_headers),
                 #[cfg(feature = "http")]
                 values: crate::http::RuleValues::new(
                     &methods,
@@ -182,11 +185,15 @@ impl CorsEngine {
             }
             (VaryPolicy::ResponseVary, Some(false)) => (None, None),
         };
+        origins.finish();
         Ok(CorsEngine {
             compiled: Some(Box::new(Compiled {
                 config: config.clone(),
                 rules,
                 origins,
+                headers: HeaderIndex::new(
+                    config.rules.iter().map(|r| r.allowed_headers.as_slice()),
+                ),
                 methods,
                 vary_match,
                 vary_other,
@@ -245,7 +252,7 @@ impl CorsEngine {
             return self.pass(PassReason::NoConfiguration);
         };
         let method_name = request.effective_method();
-        let method = CorsMethod::from_name(method_name);
+        let method = cors_method(method_name);
         if preflight && (request.request_method_value().is_none() || method.is_none()) {
             return Decision::Reject(Rejection {
                 kind: RejectionKind::InvalidRequestMethod,
@@ -331,32 +338,181 @@ impl Compiled {
         method: CorsMethod,
         headers: HeaderLines<'_>,
     ) -> Option<usize> {
-        if !is_acceptable_origin(origin) {
-            return None;
+        let allowing_method = self.methods[method as usize];
+        let (exact, wild) = self.origins.matching(origin.as_bytes());
+        let mut candidates = allowing_method & exact;
+        // An exact entry passed validation, so an origin equal to one has no control
+        // character; only matches through a `*` need the check.
+        if allowing_method & wild != 0 && is_acceptable_origin(origin) {
+            candidates |= allowing_method & wild;
         }
-        let mut candidates = self.origins.matching(origin) & self.methods[method as usize];
         if candidates == 0 {
             return None;
         }
-        if !headers.has_items() {
+        if headers.is_absent() {
             return Some(candidates.trailing_zeros() as usize);
         }
-        if !headers.items().all(is_token) {
+        let check_names = candidates & !self.headers.any() != 0;
+        if let Some(line) = headers.single() {
+            candidates = self.allowing_headers(candidates, line.as_bytes(), check_names)?;
+        } else {
+            for line in headers.lines() {
+                candidates = self.allowing_headers(candidates, line.as_bytes(), check_names)?;
+            }
+        }
+        Some(candidates.trailing_zeros() as usize)
+    }
+
+    /// The candidates that allow every name of one `Access-Control-Request-Headers` line;
+    /// `None` when a name is not an HTTP token (no rule allows it) or no candidate is left.
+    /// With `check_names` false, every candidate allows every name (`AllowedHeader *`) and
+    /// only the token check is made.
+    ///
+    /// One pass over the bytes: items are split on commas, trimmed of spaces and tabs,
+    /// checked to be tokens and lower-cased, and each is looked up once in the header index.
+    /// Names as browsers send them (lower-case letters, digits, `-`) are checked eight bytes
+    /// at a time and looked up in place; others are lower-cased into a buffer byte by byte.
+    #[inline]
+    fn allowing_headers(
+        &self,
+        mut candidates: RuleSet,
+        bytes: &[u8],
+        check_names: bool,
+    ) -> Option<RuleSet> {
+        let mut at = 0;
+        // After an item, only spaces and tabs may come before the next comma.
+        let mut need_comma = false;
+        while let Some(&b) = bytes.get(at) {
+            if b == b',' {
+                need_comma = false;
+                at += 1;
+                continue;
+            }
+            if b == b' ' || b == b'\t' {
+                at += 1;
+                continue;
+            }
+            if need_comma {
+                return None;
+            }
+            let start = at;
+            while at < bytes.len() {
+                let odd = not_plain(load_word(bytes, at));
+                if odd != 0 {
+                    at += (odd.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                at += 8;
+            }
+            at = at.min(bytes.len());
+            let plain_end = matches!(bytes.get(at), None | Some(b',' | b' ' | b'\t'));
+            let allowed = if plain_end && at > start {
+                // Lower case already, and all `tchar`s.
+                if check_names {
+                    let name = &bytes[start..at];
+                    self.headers
+                        .allowing(name, name_head(bytes, start, name.len()))
+                } else {
+                    candidates
+                }
+            } else {
+                let (end, allowed) = self.odd_name(bytes, start, check_names, candidates)?;
+                at = end;
+                allowed
+            };
+            candidates &= allowed;
+            if candidates == 0 {
+                return None;
+            }
+            need_comma = true;
+        }
+        Some(candidates)
+    }
+
+    /// A name with upper-case letters or rarer `tchar`s, from `start`: lower-cased into a
+    /// buffer byte by byte. Returns where it ends and the rules that allow it; `None` when
+    /// it is not a token.
+    #[cold]
+    fn odd_name(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        check_names: bool,
+        candidates: RuleSet,
+    ) -> Option<(usize, RuleSet)> {
+        let mut name = [0u8; NAME_BUF];
+        let mut at = start;
+        // The index wraps for names longer than the buffer, which take the slow path.
+        while let Some(&b) = bytes.get(at) {
+            let lower = TOKEN_LOWER[usize::from(b)];
+            if lower == 0 {
+                break;
+            }
+            name[(at - start) % NAME_BUF] = lower;
+            at += 1;
+        }
+        let len = at - start;
+        if len == 0 {
             return None;
         }
-        while candidates != 0 {
-            let rule = candidates.trailing_zeros() as usize;
-            if self.rules[rule].headers.allows_all(headers.items()) {
-                return Some(rule);
-            }
-            candidates &= candidates - 1;
+        if !check_names {
+            return Some((at, candidates));
         }
-        None
+        let allowed = match name.get(..len) {
+            Some(lower) => self.headers.allowing(lower, name_head(&name, 0, len)),
+            // A token is ASCII, so this slice of a `&str` is one too.
+            None => self
+                .headers
+                .allowing_any_case(std::str::from_utf8(&bytes[start..at]).unwrap_or_default()),
+        };
+        Some((at, allowed))
     }
 }
 
+/// [`CorsMethod::from_name`], with fixed-size compares the compiler turns into one or two
+/// integer compares instead of `memcmp` calls.
+#[inline]
+fn cors_method(name: &str) -> Option<CorsMethod> {
+    let bytes = name.as_bytes();
+    if let Ok(three) = <[u8; 3]>::try_from(bytes) {
+        return match &three {
+            b"GET" => Some(CorsMethod::Get),
+            b"PUT" => Some(CorsMethod::Put),
+            _ => None,
+        };
+    }
+    if let Ok(four) = <[u8; 4]>::try_from(bytes) {
+        return match &four {
+            b"HEAD" => Some(CorsMethod::Head),
+            b"POST" => Some(CorsMethod::Post),
+            _ => None,
+        };
+    }
+    match <[u8; 6]>::try_from(bytes) {
+        Ok(six) if &six == b"DELETE" => Some(CorsMethod::Delete),
+        _ => None,
+    }
+}
+
+/// For each byte: its lower-case form when it is an HTTP `tchar`, otherwise 0.
+static TOKEN_LOWER: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_tchar(b as u8) {
+            table[b] = (b as u8).to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 /// An `Origin` the engine will match and echo: no control characters, so the echoed value
 /// is always a legal HTTP field value.
+#[inline]
 pub(crate) fn is_acceptable_origin(origin: &str) -> bool {
-    !crate::validate::has_control(origin)
+    // A fold rather than `any`: no early exit, so the loop vectorises.
+    !origin
+        .bytes()
+        .fold(false, |control, b| control | (b < 0x20) | (b == 0x7f))
 }

@@ -77,10 +77,31 @@ impl Pattern {
         !matches!(self.repr, PatternRepr::Exact(_))
     }
 
+    /// The exact text, or the part before the `*`.
+    pub(crate) fn prefix_or_exact(&self) -> &str {
+        match &self.repr {
+            PatternRepr::Exact(text) => text,
+            PatternRepr::Any => "",
+            PatternRepr::Wildcard { prefix, .. } => prefix,
+        }
+    }
+
+    /// The part after the `*` (empty for an exact pattern).
+    pub(crate) fn suffix(&self) -> &str {
+        match &self.repr {
+            PatternRepr::Wildcard { suffix, .. } => suffix,
+            _ => "",
+        }
+    }
+
     /// Matches a whole candidate against the pattern.
     #[must_use]
     pub fn is_match(&self, candidate: &str) -> bool {
-        let candidate = candidate.as_bytes();
+        self.is_match_bytes(candidate.as_bytes())
+    }
+
+    /// [`Pattern::is_match`] on bytes.
+    pub(crate) fn is_match_bytes(&self, candidate: &[u8]) -> bool {
         let eq = |a: &[u8], b: &[u8]| {
             if self.ignore_case {
                 a.eq_ignore_ascii_case(b)
@@ -130,17 +151,25 @@ impl FxHasher {
 
 impl Hasher for FxHasher {
     #[inline]
-    fn write(&mut self, mut bytes: &[u8]) {
-        while let Some((chunk, rest)) = bytes.split_first_chunk::<8>() {
+    fn write(&mut self, bytes: &[u8]) {
+        // Whole words, then the last (possibly overlapping) word: no byte loop. Keys of
+        // different lengths also differ in the length prefix `Hash for [u8]` writes first.
+        if bytes.len() < 8 {
+            if !bytes.is_empty() {
+                self.add(short_word(bytes));
+            }
+            return;
+        }
+        let mut rest = bytes;
+        while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+            if tail.is_empty() {
+                break;
+            }
             self.add(u64::from_le_bytes(*chunk));
-            bytes = rest;
+            rest = tail;
         }
-        if let Some((chunk, rest)) = bytes.split_first_chunk::<4>() {
-            self.add(u64::from(u32::from_le_bytes(*chunk)));
-            bytes = rest;
-        }
-        for &byte in bytes {
-            self.add(u64::from(byte));
+        if let Some(last) = bytes.last_chunk::<8>() {
+            self.add(u64::from_le_bytes(*last));
         }
     }
 
@@ -153,6 +182,15 @@ impl Hasher for FxHasher {
     fn finish(&self) -> u64 {
         self.hash
     }
+}
+
+/// Up to 8 bytes as a little-endian word, zero-padded.
+#[inline]
+fn short_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let len = bytes.len().min(8);
+    word[..len].copy_from_slice(&bytes[..len]);
+    u64::from_le_bytes(word)
 }
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -175,14 +213,19 @@ pub(crate) struct OriginIndex {
     by_suffix: ByLength<Prefixes>,
     /// Patterns `prefix*`, grouped by prefix length, keyed by prefix.
     by_prefix: ByLength<RuleSet>,
+    /// The exact entries instead of `exact`, when there are few (see [`OriginIndex::finish`]).
+    few_exact: Vec<ExactEntry>,
 }
 
 impl OriginIndex {
     /// Adds one origin entry of one rule. Entries with more than one `*` never reach here
     /// (validation refuses them).
     pub(crate) fn insert(&mut self, entry: &str, rule: usize) {
-        let bit = rule_bit(rule);
-        let entry = entry.as_bytes();
+        self.insert_set(entry.as_bytes(), rule_bit(rule));
+    }
+
+    /// Adds one entry for a set of rules.
+    pub(crate) fn insert_set(&mut self, entry: &[u8], bit: RuleSet) {
         let Some(star) = entry.iter().position(|&b| b == b'*') else {
             *self.exact.entry(entry.into()).or_default() |= bit;
             return;
@@ -203,16 +246,49 @@ impl OriginIndex {
         }
     }
 
-    /// The rules with an origin entry that matches `origin`.
+    /// Moves a handful of exact entries out of the hash map into a list compared word by
+    /// word, which beats hashing for a few entries. Call once, after the last insert.
+    pub(crate) fn finish(&mut self) {
+        if self.exact.len() <= FEW_EXACT {
+            let mut few: Vec<(Box<[u8]>, RuleSet)> = self.exact.drain().collect();
+            few.sort();
+            self.few_exact = few
+                .into_iter()
+                .map(|(bytes, rules)| ExactEntry {
+                    len: bytes.len(),
+                    head: head_word(&bytes),
+                    bytes,
+                    rules,
+                })
+                .collect();
+        }
+    }
+
+    /// The rules with an origin entry that matches `origin`: those whose matching entry is
+    /// exact (so `origin` equals text that passed validation), and those matched through a
+    /// `*`.
     #[inline]
-    pub(crate) fn matching(&self, origin: &str) -> RuleSet {
-        let origin = origin.as_bytes();
-        let mut rules = self.any;
-        if !self.exact.is_empty() {
+    pub(crate) fn matching(&self, origin: &[u8]) -> (RuleSet, RuleSet) {
+        let mut exact = 0;
+        if !self.few_exact.is_empty() {
+            let head = head_word(origin);
+            for entry in &self.few_exact {
+                if entry.len == origin.len()
+                    && entry.head == head
+                    && same_bytes(&entry.bytes, origin)
+                {
+                    exact |= entry.rules;
+                }
+            }
+        } else if !self.exact.is_empty() {
             if let Some(bits) = self.exact.get(origin) {
-                rules |= bits;
+                exact |= bits;
             }
         }
+        if self.by_suffix.is_empty() && self.by_prefix.is_empty() {
+            return (exact, self.any);
+        }
+        let mut rules = self.any;
         for (len, group) in &self.by_suffix {
             let Some(start) = origin.len().checked_sub(*len) else {
                 continue;
@@ -230,8 +306,42 @@ impl OriginIndex {
                 rules |= bits;
             }
         }
-        rules
+        (exact, rules)
     }
+}
+
+/// Up to this many exact origins are compared one by one rather than hashed.
+const FEW_EXACT: usize = 4;
+
+/// An exact entry of a short list, with its length and first word for quick rejection.
+#[derive(Debug, Clone)]
+struct ExactEntry {
+    len: usize,
+    head: u64,
+    bytes: Box<[u8]>,
+    rules: RuleSet,
+}
+
+/// Byte equality of two slices of the same length, word by word and inline.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return short_word(a) == short_word(b);
+    }
+    let (mut x, mut y) = (a, b);
+    while let (Some((wx, rx)), Some((wy, ry))) =
+        (x.split_first_chunk::<8>(), y.split_first_chunk::<8>())
+    {
+        if wx != wy {
+            return false;
+        }
+        x = rx;
+        y = ry;
+    }
+    a.last_chunk::<8>() == b.last_chunk::<8>()
 }
 
 fn group_mut<V: Default>(groups: &mut ByLength<V>, len: usize) -> &mut FxMap<Box<[u8]>, V> {
@@ -246,32 +356,245 @@ fn group_mut<V: Default>(groups: &mut ByLength<V>, len: usize) -> &mut FxMap<Box
     &mut groups[at].1
 }
 
-/// One rule's `AllowedHeader` entries, lower-cased at compile time.
+/// Requested header names up to this length are lower-cased into a stack buffer and looked
+/// up in the [`HeaderIndex`]; longer ones (rare) take the slower case-insensitive path.
+pub(crate) const NAME_BUF: usize = 64;
+
+/// Up to this many distinct exact or `prefix*` entries are matched by a linear scan of
+/// word compares; more go through hash maps.
+const SMALL_ENTRIES: usize = 32;
+
+/// Every rule's `AllowedHeader` entries, lower-cased and deduplicated, each with the rules
+/// that list it: "which rules allow this requested name" is one pass over a few entries (or
+/// a few hash lookups), whatever the number of rules.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HeaderMatcher {
-    any: bool,
-    patterns: Vec<Pattern>,
+pub(crate) struct HeaderIndex {
+    /// Rules that list `*`.
+    any: RuleSet,
+    /// Exact and `prefix*` entries, when there are few, sorted by first byte.
+    small: Vec<HeaderEntry>,
+    /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`.
+    /// (257 offsets; empty when `small` is).
+    first: Box<[u8]>,
+    /// Entries with a suffix after the `*`, when the entries are few.
+    general: Vec<(Pattern, RuleSet)>,
+    /// Every entry, when there are many.
+    large: Option<OriginIndex>,
+    /// Every entry, for names longer than [`NAME_BUF`].
+    all: Vec<(Pattern, RuleSet)>,
 }
 
-impl HeaderMatcher {
-    pub(crate) fn new(entries: &[String]) -> Self {
-        let mut matcher = HeaderMatcher::default();
-        for entry in entries {
-            match Pattern::header(entry) {
-                Some(pattern) if pattern.is_any() => matcher.any = true,
-                Some(pattern) => matcher.patterns.push(pattern),
-                None => {}
-            }
-        }
-        matcher
-    }
+/// An exact or `prefix*` entry, with its first and last words ready for one-instruction
+/// compares.
+#[derive(Debug, Clone)]
+struct HeaderEntry {
+    /// The entry's first 8 bytes (fewer for a short entry), little-endian, zero-padded.
+    head: u64,
+    /// Which bytes of `head` count.
+    mask: u64,
+    /// The entry's last 8 bytes, when it is longer than 8.
+    tail: u64,
+    /// The exact name, or the prefix before `*`.
+    bytes: Box<[u8]>,
+    exact: bool,
+    rules: RuleSet,
+}
 
-    /// True when every requested name matches an entry. `names` are tokens (checked before).
+impl HeaderEntry {
     #[inline]
-    pub(crate) fn allows_all<'a>(&self, mut names: impl Iterator<Item = &'a str>) -> bool {
-        if self.any {
+    fn matches(&self, name: &[u8], head: u64) -> bool {
+        let len = self.bytes.len();
+        if head & self.mask != self.head || name.len() < len || (self.exact && name.len() != len) {
+            return false;
+        }
+        if len <= 8 {
             return true;
         }
-        names.all(|name| self.patterns.iter().any(|p| p.is_match(name)))
+        let tail = name
+            .get(len - 8..len)
+            .and_then(|w| w.first_chunk::<8>())
+            .map(|w| u64::from_le_bytes(*w));
+        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.bytes.get(8..))
+    }
+}
+
+impl HeaderIndex {
+    /// Indexes every rule's `AllowedHeader` entries (entries with more than one `*` never
+    /// reach here: validation refuses them).
+    pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Self {
+        let mut index = HeaderIndex::default();
+        let mut distinct: Vec<(Pattern, Box<str>, RuleSet)> = Vec::new();
+        for (rule, entries) in rules.enumerate() {
+            for entry in entries {
+                let lower = entry.to_ascii_lowercase();
+                let Some(pattern) = Pattern::header(&lower) else {
+                    continue;
+                };
+                if pattern.is_any() {
+                    index.any |= rule_bit(rule);
+                    continue;
+                }
+                match distinct.iter_mut().find(|(_, text, _)| **text == *lower) {
+                    Some((_, _, bits)) => *bits |= rule_bit(rule),
+                    None => distinct.push((pattern, lower.into(), rule_bit(rule))),
+                }
+            }
+        }
+        let simple = distinct
+            .iter()
+            .filter(|(p, _, _)| !p.is_wildcard() || p.suffix().is_empty())
+            .count();
+        if simple > SMALL_ENTRIES {
+            let mut large = OriginIndex::default();
+            for (_, text, bits) in &distinct {
+                large.insert_set(text.as_bytes(), *bits);
+            }
+            large.finish();
+            index.large = Some(large);
+        } else {
+            for (pattern, _, bits) in &distinct {
+                if pattern.is_wildcard() && !pattern.suffix().is_empty() {
+                    index.general.push((pattern.clone(), *bits));
+                    continue;
+                }
+                let bytes = pattern.prefix_or_exact().as_bytes();
+                let len = bytes.len().min(8);
+                index.small.push(HeaderEntry {
+                    head: head_word(bytes),
+                    mask: len_mask(len),
+                    tail: bytes
+                        .last_chunk::<8>()
+                        .map_or(0, |w| u64::from_le_bytes(*w)),
+                    bytes: bytes.into(),
+                    exact: !pattern.is_wildcard(),
+                    rules: *bits,
+                });
+            }
+        }
+        index.small.retain(|entry| !entry.bytes.is_empty());
+        index.small.sort_by_key(|entry| entry.bytes[0]);
+        let mut first = [0u8; 257];
+        for (b, slot) in first.iter_mut().enumerate() {
+            let before = index
+                .small
+                .iter()
+                .filter(|e| usize::from(e.bytes[0]) < b)
+                .count();
+            *slot = u8::try_from(before).unwrap_or(u8::MAX);
+        }
+        index.first = first.into();
+        index.all = distinct.into_iter().map(|(p, _, bits)| (p, bits)).collect();
+        index
+    }
+
+    /// The rules that allow every requested name: only `*` entries.
+    #[inline]
+    pub(crate) const fn any(&self) -> RuleSet {
+        self.any
+    }
+
+    /// The rules with an entry that allows `name`, which is lower case; `head` is
+    /// [`name_head`] of it.
+    #[inline]
+    pub(crate) fn allowing(&self, name: &[u8], head: u64) -> RuleSet {
+        let mut rules = self.any;
+        if let Some(large) = &self.large {
+            let (exact, wild) = large.matching(name);
+            return rules | exact | wild;
+        }
+        let b = usize::from(head as u8);
+        let bucket = match self.first.get(b..b + 2) {
+            Some(&[from, to]) => self.small.get(usize::from(from)..usize::from(to)),
+            _ => None,
+        };
+        for entry in bucket.unwrap_or_default() {
+            if entry.matches(name, head) {
+                rules |= entry.rules;
+            }
+        }
+        for (pattern, bits) in &self.general {
+            if pattern.is_match_bytes(name) {
+                rules |= bits;
+            }
+        }
+        rules
+    }
+
+    /// As [`HeaderIndex::allowing`], for a name in any case (the slow path for long names).
+    pub(crate) fn allowing_any_case(&self, name: &str) -> RuleSet {
+        let mut rules = self.any;
+        for (pattern, bits) in &self.all {
+            if pattern.is_match(name) {
+                rules |= bits;
+            }
+        }
+        rules
+    }
+}
+
+/// One in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+const HIGH: u64 = ONES * 0x80;
+
+/// The 8 bytes of `bytes` from `at` as a little-endian word, zero-padded past the end,
+/// without a `memcpy`. `at` is below `bytes.len()`.
+#[inline]
+pub(crate) fn load_word(bytes: &[u8], at: usize) -> u64 {
+    if let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        return u64::from_le_bytes(*word);
+    }
+    match bytes.last_chunk::<8>() {
+        // The last word holds the wanted bytes at its top; shift them down.
+        Some(last) if at < bytes.len() => u64::from_le_bytes(*last) >> (8 * (at + 8 - bytes.len())),
+        _ => bytes.get(at..).map_or(0, short_word),
+    }
+}
+
+/// [`head_word`] of the name `bytes[at..at + len]`.
+#[inline]
+pub(crate) fn name_head(bytes: &[u8], at: usize, len: usize) -> u64 {
+    load_word(bytes, at) & len_mask(len)
+}
+
+/// The high bit of each byte of `word` that is `lo..=hi`, for bytes below 0x80. `lo` is at
+/// least 1, so no sum carries into the next byte.
+#[inline]
+const fn bytes_in(low7: u64, lo: u8, hi: u8) -> u64 {
+    let at_least_lo = low7 + ONES * (0x80 - lo as u64);
+    let above_hi = low7 + ONES * (0x7f - hi as u64);
+    at_least_lo & !above_hi & HIGH
+}
+
+/// The high bit of each byte of `word` that is a lower-case letter, a digit or `-`: the
+/// bytes of a header name as browsers send it, all `tchar`s.
+#[inline]
+pub(crate) const fn plain_name_bytes(word: u64) -> u64 {
+    let low7 = word & !HIGH;
+    (bytes_in(low7, b'a', b'z') | bytes_in(low7, b'0', b'9') | bytes_in(low7, b'-', b'-')) & !word
+}
+
+/// The high bit of each byte that is not a [`plain_name_bytes`] byte.
+#[inline]
+pub(crate) const fn not_plain(word: u64) -> u64 {
+    !plain_name_bytes(word) & HIGH
+}
+
+/// The first 8 bytes of `bytes` as a little-endian word, zero-padded.
+#[inline]
+fn head_word(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => short_word(bytes),
+    }
+}
+
+/// The mask of the first `len` (at most 8) bytes of a little-endian word.
+#[inline]
+pub(crate) const fn len_mask(len: usize) -> u64 {
+    if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (len * 8)) - 1
     }
 }

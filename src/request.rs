@@ -95,8 +95,14 @@ impl<'a> HeaderLines<'a> {
         }
     }
 
+    /// True when there is no line at all.
+    #[inline]
+    pub(crate) const fn is_absent(&self) -> bool {
+        matches!(self.repr, LinesRepr::Absent)
+    }
+
     /// The only line, when there is exactly one.
-    #[cfg(feature = "http")]
+    #[inline]
     pub(crate) const fn single(&self) -> Option<&'a str> {
         match self.repr {
             LinesRepr::One(line) => Some(line),
@@ -275,7 +281,8 @@ impl<'a> CorsRequest<'a> {
     /// True for an `OPTIONS` request, which S3 answers as a CORS preflight.
     #[must_use]
     pub fn is_preflight(&self) -> bool {
-        self.method == "OPTIONS"
+        // A fixed-size compare: one or two integer compares, no `memcmp` call.
+        <[u8; 7]>::try_from(self.method.as_bytes()).is_ok_and(|m| &m == b"OPTIONS")
     }
 
     /// The method a rule must allow: `Access-Control-Request-Method` when present (S3 uses it
