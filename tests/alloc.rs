@@ -1,0 +1,130 @@
+//! `CorsEngine::evaluate` allocates nothing: every benchmark case, and the paths the cases do
+//! not reach (names in upper case, several header lines, long names, rejections), counted
+//! with a counting global allocator.
+
+use bucket_cors::{CorsEngine, CorsRequest, Decision, HeaderLines, ResourceType};
+
+#[path = "../benches/support/cases.rs"]
+mod cases;
+
+use cases::{APP, CASES, Config, TEN_HEADERS};
+
+/// Evaluates `request` a few times and returns the allocations made, asserting the rule.
+fn allocations(engine: &CorsEngine, request: &CorsRequest<'_>, rule: Option<usize>) -> u64 {
+    // Outside the count: anything lazily set up on first use.
+    assert_eq!(engine.evaluate(request).matched_rule(), rule, "{request:?}");
+    let info = allocation_counter::measure(|| {
+        for _ in 0..10 {
+            let decision = engine.evaluate(std::hint::black_box(request));
+            std::hint::black_box(&decision);
+        }
+    });
+    info.count_total
+}
+
+#[test]
+fn the_counter_counts() {
+    let info = allocation_counter::measure(|| {
+        std::hint::black_box(String::from("allocates"));
+    });
+    assert_eq!(info.count_total, 1);
+}
+
+#[test]
+fn every_benchmark_case_allocates_nothing() {
+    assert!(CASES.len() >= 14);
+    for case in CASES {
+        let engine = case.config.engine();
+        let view = case.view();
+        assert_eq!(allocations(&engine, &view, case.rule), 0, "{}", case.name);
+    }
+}
+
+#[test]
+fn the_named_cases_allocate_nothing() {
+    let engine = Config::OneRule.engine();
+    let preflight = CorsRequest::new("OPTIONS")
+        .origin(APP)
+        .request_method("PUT");
+    let cases = [
+        ("preflight hit", preflight, Some(0)),
+        (
+            "preflight miss",
+            preflight.origin("https://evil.example"),
+            None,
+        ),
+        ("actual hit", CorsRequest::new("GET").origin(APP), Some(0)),
+        (
+            "preflight with ten requested headers",
+            preflight.request_headers(TEN_HEADERS),
+            Some(0),
+        ),
+    ];
+    for (name, request, rule) in cases {
+        assert_eq!(allocations(&engine, &request, rule), 0, "{name}");
+    }
+}
+
+#[test]
+fn the_slower_paths_allocate_nothing() {
+    let engine = Config::HundredWildcard.engine();
+    let upper = TEN_HEADERS.to_ascii_uppercase().replace(',', " , ");
+    let long = format!("x-amz-{}", "a".repeat(200));
+    let lines = ["content-type", "X-Amz-Date,x-amz-acl", ""];
+    let origin = "https://app.tenant7.example.com";
+    let preflight = CorsRequest::new("OPTIONS")
+        .origin(origin)
+        .request_method("PUT")
+        .resource(ResourceType::Bucket);
+    let cases = [
+        (
+            "upper-case names",
+            preflight.request_headers(&upper),
+            Some(7),
+        ),
+        ("a long name", preflight.request_headers(&long), Some(7)),
+        (
+            "several lines",
+            preflight.request_header_lines(HeaderLines::many(&lines)),
+            Some(7),
+        ),
+        (
+            "a name no rule allows",
+            preflight.request_headers("x-other"),
+            None,
+        ),
+        ("not a token", preflight.request_headers("a b"), None),
+        (
+            "a control character in the origin",
+            preflight.origin("https://app.tenant7.example.com\u{1}"),
+            None,
+        ),
+        (
+            "no request method",
+            CorsRequest::new("OPTIONS").origin(origin),
+            None,
+        ),
+        ("no origin", CorsRequest::new("OPTIONS"), None),
+    ];
+    for (name, request, rule) in cases {
+        assert_eq!(allocations(&engine, &request, rule), 0, "{name}");
+    }
+    let disabled = CorsEngine::disabled();
+    assert_eq!(allocations(&disabled, &preflight, None), 0, "disabled");
+    let decision = disabled.evaluate(&preflight);
+    assert!(matches!(decision, Decision::Reject(_)));
+}
+
+#[cfg(feature = "http")]
+#[test]
+fn building_the_view_from_http_types_allocates_nothing() {
+    for case in CASES {
+        let engine = case.config.engine();
+        let request = case.http_request();
+        let info = allocation_counter::measure(|| {
+            let view = bucket_cors::http::request_from_http(&request, ResourceType::Object);
+            std::hint::black_box(engine.evaluate(&view).matched_rule());
+        });
+        assert_eq!(info.count_total, 0, "{}", case.name);
+    }
+}
