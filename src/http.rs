@@ -249,12 +249,19 @@ fn prepared(value: Option<&HeaderValue>, text: &str) -> Option<HeaderValue> {
 }
 
 fn append_vary(response: &mut HeaderMap, vary: Option<&'static str>) {
-    let value = match vary {
-        None => return,
-        Some(crate::decision::VARY_CORS) => VARY_CORS.clone(),
-        Some(crate::decision::VARY_ORIGIN) => VARY_ORIGIN.clone(),
-        Some(other) => HeaderValue::from_static(other),
+    let Some(vary) = vary else {
+        return;
     };
+    // The engine only hands out its two constants; telling them apart by length is enough,
+    // and the text compare keeps any other value right.
+    let value =
+        if vary.len() == crate::decision::VARY_CORS.len() && vary == crate::decision::VARY_CORS {
+            VARY_CORS.clone()
+        } else if vary == crate::decision::VARY_ORIGIN {
+            VARY_ORIGIN.clone()
+        } else {
+            HeaderValue::from_static(vary)
+        };
     response.append(header::VARY, value);
 }
 
@@ -271,38 +278,61 @@ fn allow_headers_value(allowed: &Allowed<'_>, request: &HeaderMap) -> Option<Hea
         }
     }
     let list = allowed.allow_headers()?;
-    let mut stack = [0u8; 256];
-    let len = list.len();
-    if len <= stack.len() {
-        let mut at = 0;
-        for (i, item) in list.items().enumerate() {
-            if i > 0 {
-                stack[at..at + 2].copy_from_slice(b", ");
-                at += 2;
+    // The names are tokens (the engine allowed nothing else): split on commas, trim
+    // spaces and tabs, copy and lower-case each name whole.
+    let mut stack = [0u8; 512];
+    let mut at = 0;
+    for line in allowed.request_headers.lines() {
+        for item in line.as_bytes().split(|&b| b == b',') {
+            let item = item.trim_ascii();
+            if item.is_empty() {
+                continue;
             }
-            let out = &mut stack[at..at + item.len()];
-            out.copy_from_slice(item.as_bytes());
-            out.make_ascii_lowercase();
-            at += item.len();
+            let sep = if at == 0 { 0 } else { 2 };
+            let Some(out) = stack.get_mut(at..at + sep + item.len()) else {
+                return rendered_in_heap(list);
+            };
+            let (comma, name) = out.split_at_mut(sep);
+            comma.copy_from_slice(&b", "[..sep]);
+            name.copy_from_slice(item);
+            name.make_ascii_lowercase();
+            at += sep + item.len();
         }
-        HeaderValue::from_bytes(&stack[..at]).ok()
-    } else {
-        let mut buffer = Vec::with_capacity(len);
-        list.write_into(&mut buffer);
-        HeaderValue::from_bytes(&buffer).ok()
     }
+    HeaderValue::from_bytes(&stack[..at]).ok()
+}
+
+/// A list too long for the stack buffer, rendered into a vector.
+#[cold]
+fn rendered_in_heap(list: crate::decision::AllowHeaders<'_>) -> Option<HeaderValue> {
+    let mut buffer = Vec::with_capacity(list.len());
+    list.write_into(&mut buffer);
+    HeaderValue::from_bytes(&buffer).ok()
 }
 
 /// True when rendering the line's list gives the line back: items separated by `", "`,
 /// none empty, none with a space, tab, comma or upper-case letter.
 fn is_rendered(line: &str) -> bool {
-    !line.is_empty()
-        && line.split(", ").all(|item| {
-            !item.is_empty()
-                && !item
-                    .bytes()
-                    .any(|b| matches!(b, b',' | b' ' | b'\t') || b.is_ascii_uppercase())
-        })
+    let bytes = line.as_bytes();
+    let mut item_start = true;
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b == b',' {
+            // `", "` between two non-empty items.
+            if item_start || bytes.get(at + 1) != Some(&b' ') {
+                return false;
+            }
+            item_start = true;
+            at += 2;
+            continue;
+        }
+        if matches!(b, b' ' | b'\t') || b.is_ascii_uppercase() {
+            return false;
+        }
+        item_start = false;
+        at += 1;
+    }
+    !item_start
 }
 
 /// The header values of one rule, made once at compile time. Their bytes are shared, so

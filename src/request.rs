@@ -142,7 +142,13 @@ impl<'a> HeaderLines<'a> {
     /// True when the list has at least one item.
     #[must_use]
     pub fn has_items(&self) -> bool {
-        self.items().next().is_some()
+        // Any byte but a comma, space or tab starts an item.
+        let in_line = |line: &str| line.bytes().any(|b| !matches!(b, b',' | b' ' | b'\t'));
+        match self.repr {
+            LinesRepr::Absent => false,
+            LinesRepr::One(line) => in_line(line),
+            _ => self.lines().any(in_line),
+        }
     }
 }
 
