@@ -400,8 +400,15 @@ struct HeaderEntry {
     rules: RuleSet,
 }
 
+/// The rules of a large header index that allow `name`.
+#[inline(never)]
+fn large_allowing(large: &OriginIndex, name: &[u8]) -> RuleSet {
+    let (exact, wild) = large.matching(name);
+    exact | wild
+}
+
 impl HeaderEntry {
-    #[inline]
+    #[inline(always)]
     fn matches(&self, name: &[u8], head: u64) -> bool {
         let len = self.bytes.len();
         if head & self.mask != self.head || name.len() < len || (self.exact && name.len() != len) {
@@ -495,12 +502,11 @@ impl HeaderIndex {
 
     /// The rules with an entry that allows `name`, which is lower case; `head` is
     /// [`name_head`] of it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn allowing(&self, name: &[u8], head: u64) -> RuleSet {
         let mut rules = self.any;
         if let Some(large) = &self.large {
-            let (exact, wild) = large.matching(name);
-            return rules | exact | wild;
+            return rules | large_allowing(large, name);
         }
         let b = usize::from(head as u8);
         let bucket = match self.first.get(b..b + 2) {
