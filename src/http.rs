@@ -93,16 +93,50 @@ pub fn request<'a>(
     headers: &'a HeaderMap,
     resource: ResourceType,
 ) -> CorsRequest<'a> {
+    let (origin, request_method, lines) = if headers.len() <= SCAN_HEADERS {
+        scan(headers)
+    } else {
+        (
+            headers.get(header::ORIGIN),
+            headers.get(header::ACCESS_CONTROL_REQUEST_METHOD),
+            HeaderLines::from_map(headers),
+        )
+    };
     let mut view = CorsRequest::new(method.as_str())
-        .request_header_lines(HeaderLines::from_map(headers))
+        .request_header_lines(lines)
         .resource(resource);
-    if let Some(origin) = headers.get(header::ORIGIN) {
+    if let Some(origin) = origin {
         view = view.origin(text(origin));
     }
-    if let Some(method) = headers.get(header::ACCESS_CONTROL_REQUEST_METHOD) {
+    if let Some(method) = request_method {
         view = view.request_method(text(method));
     }
     view
+}
+
+/// Up to this many header values, one pass comparing names beats three hashed lookups.
+const SCAN_HEADERS: usize = 24;
+
+/// The first `Origin` and `Access-Control-Request-Method`, and the request-header lines,
+/// found in one pass over the map.
+fn scan(headers: &HeaderMap) -> (Option<&HeaderValue>, Option<&HeaderValue>, HeaderLines<'_>) {
+    let (mut origin, mut method) = (None, None);
+    let (mut first_line, mut more_lines) = (None, false);
+    for (name, value) in headers {
+        if *name == header::ORIGIN {
+            origin = origin.or(Some(value));
+        } else if *name == header::ACCESS_CONTROL_REQUEST_METHOD {
+            method = method.or(Some(value));
+        } else if *name == header::ACCESS_CONTROL_REQUEST_HEADERS {
+            more_lines |= first_line.is_some();
+            first_line = first_line.or(Some(value));
+        }
+    }
+    (
+        origin,
+        method,
+        HeaderLines::from_first_two(headers, first_line, more_lines),
+    )
 }
 
 /// The request view of a request's head.

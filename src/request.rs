@@ -86,10 +86,21 @@ impl<'a> HeaderLines<'a> {
         let mut all = map
             .get_all(::http::header::ACCESS_CONTROL_REQUEST_HEADERS)
             .iter();
-        match (all.next(), all.next()) {
+        HeaderLines::from_first_two(map, all.next(), all.next().is_some())
+    }
+
+    /// The lines of a map whose first `Access-Control-Request-Headers` value is `first`,
+    /// with `more` telling whether there is a second.
+    #[cfg(feature = "http")]
+    pub(crate) fn from_first_two(
+        map: &'a ::http::HeaderMap,
+        first: Option<&'a ::http::HeaderValue>,
+        more: bool,
+    ) -> Self {
+        match (first, more) {
             (None, _) => HeaderLines::ABSENT,
-            (Some(one), None) => HeaderLines::one(crate::http::text(one)),
-            (Some(_), Some(_)) => HeaderLines {
+            (Some(one), false) => HeaderLines::one(crate::http::text(one)),
+            (Some(_), true) => HeaderLines {
                 repr: LinesRepr::Map(map),
             },
         }
