@@ -431,6 +431,7 @@ impl HeaderIndex {
     pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Self {
         let mut index = HeaderIndex::default();
         let mut distinct: Vec<(Pattern, Box<str>, RuleSet)> = Vec::new();
+        let mut seen: FxMap<Box<str>, usize> = FxMap::default();
         for (rule, entries) in rules.enumerate() {
             for entry in entries {
                 let lower = entry.to_ascii_lowercase();
@@ -441,9 +442,12 @@ impl HeaderIndex {
                     index.any |= rule_bit(rule);
                     continue;
                 }
-                match distinct.iter_mut().find(|(_, text, _)| **text == *lower) {
-                    Some((_, _, bits)) => *bits |= rule_bit(rule),
-                    None => distinct.push((pattern, lower.into(), rule_bit(rule))),
+                match seen.get(lower.as_str()) {
+                    Some(&at) => distinct[at].2 |= rule_bit(rule),
+                    None => {
+                        seen.insert(lower.as_str().into(), distinct.len());
+                        distinct.push((pattern, lower.into(), rule_bit(rule)));
+                    }
                 }
             }
         }
