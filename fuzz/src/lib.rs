@@ -16,6 +16,9 @@ use bucket_cors::{
     S3ErrorCode, VARY, VARY_CORS, VARY_ORIGIN, ValidationOptions, VaryPolicy,
 };
 
+/// The characters XML cannot carry, which validation refuses in origins and IDs.
+pub const NONCHARACTERS: [char; 2] = ['\u{FFFE}', '\u{FFFF}'];
+
 /// True when a value can go into an HTTP header as is: no C0 control byte and no DEL, so no
 /// CR, LF or NUL that could split a response or confuse a cache.
 pub fn is_field_value(value: &str) -> bool {
@@ -633,7 +636,7 @@ pub fn repair(config: &mut CorsConfiguration, dialect: Dialect, lenient: bool) {
             Dialect::Oss => None,
             _ => rule.id.take().map(|id| {
                 id.chars()
-                    .filter(|&c| is_field_value(c.encode_utf8(&mut [0; 4])))
+                    .filter(|&c| !c.is_ascii_control() && !NONCHARACTERS.contains(&c))
                     .take(255)
                     .collect()
             }),
@@ -642,7 +645,7 @@ pub fn repair(config: &mut CorsConfiguration, dialect: Dialect, lenient: bool) {
             *origin = one_star(
                 &origin
                     .chars()
-                    .filter(|&c| !c.is_ascii_control())
+                    .filter(|&c| !c.is_ascii_control() && !NONCHARACTERS.contains(&c))
                     .collect::<String>(),
             );
         }
@@ -817,7 +820,8 @@ pub fn run_pattern(data: &[u8]) {
         req.origin = Some("https://a.example".to_owned());
         req.header_lines = vec![candidate.clone()];
     } else {
-        if !is_field_value(&pattern) {
+        // Validation refuses control characters and what XML cannot carry.
+        if !is_field_value(&pattern) || pattern.contains(NONCHARACTERS) {
             return;
         }
         rule = rule.allowed_origin(pattern.clone());
