@@ -608,3 +608,91 @@ pub(crate) const fn len_mask(len: usize) -> u64 {
         (1u64 << (len * 8)) - 1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules whose entries match `name`, straight from the patterns.
+    fn reference(rules: &[Vec<String>], name: &str) -> RuleSet {
+        let mut set = 0;
+        for (i, entries) in rules.iter().enumerate() {
+            if entries
+                .iter()
+                .filter_map(|e| Pattern::header(e))
+                .any(|p| p.is_match(name))
+            {
+                set |= rule_bit(i);
+            }
+        }
+        set
+    }
+
+    fn rules(count: usize) -> Vec<Vec<String>> {
+        (0..count)
+            .map(|i| match i % 6 {
+                0 => vec![format!("X-Name-{i}"), "content-type".to_owned()],
+                1 => vec![format!("x-pre-{i}-*")],
+                2 => vec![format!("*-suf-{i}")],
+                3 => vec![format!("in-{i}*-fix")],
+                4 => vec!["*".to_owned()],
+                _ => vec![
+                    format!("a-much-longer-exact-header-name-{i}"),
+                    "x-amz-*".to_owned(),
+                ],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn header_index_agrees_with_the_patterns_small_and_large() {
+        for count in [6, 12, 90] {
+            let rules = rules(count);
+            let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+            assert_eq!(index.large.is_some(), count == 90, "{count} rules");
+            let mut names: Vec<String> = vec![
+                "content-type".into(),
+                "x-amz-date".into(),
+                "x-amz-".into(),
+                "x-am".into(),
+                "other".into(),
+            ];
+            for i in 0..count {
+                names.extend([
+                    format!("x-name-{i}"),
+                    format!("x-pre-{i}-tail"),
+                    format!("x-pre-{i}-"),
+                    format!("lead-suf-{i}"),
+                    format!("-suf-{i}"),
+                    format!("in-{i}-fix"),
+                    format!("in-{i}xx-fix"),
+                    format!("in-{i}"),
+                    format!("a-much-longer-exact-header-name-{i}"),
+                    format!("a-much-longer-exact-header-name-{i}x"),
+                ]);
+            }
+            for name in &names {
+                let lower = name.to_ascii_lowercase();
+                let expected = reference(&rules, name);
+                let head = name_head(lower.as_bytes(), 0, lower.len());
+                assert_eq!(index.allowing(lower.as_bytes(), head), expected, "{name}");
+                assert_eq!(index.allowing_any_case(name), expected, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn words_load_padded_at_the_end() {
+        let bytes = b"abcdefghij";
+        assert_eq!(load_word(bytes, 0), u64::from_le_bytes(*b"abcdefgh"));
+        assert_eq!(load_word(bytes, 4), u64::from_le_bytes(*b"efghij\0\0"));
+        assert_eq!(load_word(bytes, 9), u64::from(b'j'));
+        assert_eq!(load_word(b"abc", 1), u64::from_le_bytes(*b"bc\0\0\0\0\0\0"));
+        assert_eq!(not_plain(u64::from_le_bytes(*b"x-amz-09")), 0);
+        assert_ne!(not_plain(u64::from_le_bytes(*b"x-Amz-09")), 0);
+        assert_ne!(not_plain(u64::from_le_bytes(*b"x,amz-09")), 0);
+        assert!(same_bytes(b"https://a.example", b"https://a.example"));
+        assert!(!same_bytes(b"https://a.example", b"https://b.example"));
+        assert!(!same_bytes(b"https://a.example.", b"https://a.example"));
+    }
+}
