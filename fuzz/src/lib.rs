@@ -405,7 +405,7 @@ pub fn check_round_trip(config: &CorsConfiguration, format: Format) {
         as_kept_by(config, format),
         "{format} round trip\n{text}"
     );
-    assert_eq!(Format::detect(text.as_bytes()).is_some(), true);
+    assert!(Format::detect(text.as_bytes()).is_some());
 }
 
 /// The dialect's validation options.
