@@ -395,6 +395,72 @@ fn request() -> impl Strategy<Value = Req> {
         )
 }
 
+/// Header entries and names from a wider space: many distinct entries (so the engine's
+/// larger indexes come into play), names longer than 64 bytes, mixed case.
+fn wide_header_entry() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[xX]-[a-dA-D]{0,3}[0-9]{0,2}",
+        "[xX]-[a-d]{0,2}\\*",
+        "\\*-[a-d]{1,2}",
+        "[a-d]{1,2}\\*[0-9]",
+        "[a-d]{66,70}",
+        "[a-d]{66,70}\\*",
+        Just("*".to_owned()),
+    ]
+}
+
+fn wide_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[xX]-[a-dA-D]{0,3}[0-9]{0,2}",
+        "[a-dA-D]{1,3}-[a-d]{1,2}",
+        "[a-d]{1,2}[0-9]",
+        "[a-dA-D]{66,72}",
+    ]
+}
+
+fn wide_configuration() -> impl Strategy<Value = CorsConfiguration> {
+    let rule = (
+        prop::collection::vec(
+            prop_oneof![
+                "https://[a-c]{1,2}\\.example",
+                "https://\\*[a-c]?\\.example",
+                "https://[a-c]\\*",
+                pick(ORIGIN_ENTRIES),
+            ],
+            1..4,
+        ),
+        prop::collection::vec(pick(METHODS), 1..3),
+        prop::collection::vec(wide_header_entry(), 0..8),
+    )
+        .prop_map(|(origins, methods, headers)| {
+            CorsRule::new()
+                .allowed_origins(origins)
+                .allowed_methods(methods)
+                .allowed_headers(headers)
+        });
+    prop::collection::vec(rule, 1..40).prop_map(CorsConfiguration::new)
+}
+
+fn wide_request() -> impl Strategy<Value = Req> {
+    (
+        pick(&["OPTIONS", "GET", "PUT"]),
+        prop_oneof![
+            "https://[a-c]{1,2}\\.example",
+            "https://[a-c]{0,2}\\.?example"
+        ],
+        pick(METHODS),
+        prop::collection::vec(wide_name(), 0..5),
+        any::<bool>(),
+    )
+        .prop_map(|(method, origin, request_method, names, bucket)| Req {
+            method,
+            origin: Some(origin),
+            request_method: Some(request_method),
+            header_lines: vec![names.join(",")],
+            bucket,
+        })
+}
+
 fn compile(config: &CorsConfiguration, policy: VaryPolicy) -> CorsEngine {
     CorsEngine::compile_with(config, &EngineOptions::s3().vary(policy)).unwrap()
 }
@@ -422,6 +488,18 @@ proptest! {
         let engine = compile(&config, policy);
         for req in &requests {
             prop_assert_eq!(answer(&engine, req), reference(&config, policy, req), "{:?}", req);
+        }
+    }
+
+    /// The same on configurations of up to 40 rules with up to 8 header entries each.
+    #[test]
+    fn engine_agrees_with_the_reference_on_wide_configurations(
+        config in wide_configuration(),
+        requests in prop::collection::vec(wide_request(), 1..24),
+    ) {
+        let engine = compile(&config, VaryPolicy::S3);
+        for req in &requests {
+            prop_assert_eq!(answer(&engine, req), reference(&config, VaryPolicy::S3, req), "{:?}", req);
         }
     }
 
