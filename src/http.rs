@@ -1,4 +1,4 @@
-//! Glue for servers built on the [`http`](::http) crate (feature `http`).
+//! Glue for servers built on the [`http`] crate (feature `http`).
 //!
 //! - [`request`], [`request_from_parts`] and [`request_from_http`] build the engine's
 //!   [`CorsRequest`] from a method and a [`HeaderMap`] without copying anything: every
