@@ -210,7 +210,8 @@ pub fn respond<B: From<String>>(
 /// use bucket_cors::{CorsEngine, CorsRequest, Decision};
 ///
 /// let request = CorsRequest::new("OPTIONS").origin("https://a.example").request_method("GET");
-/// let Decision::Reject(rejection) = CorsEngine::disabled().evaluate(&request) else { panic!() };
+/// let engine = CorsEngine::disabled();
+/// let Decision::Reject(rejection) = engine.evaluate(&request) else { panic!() };
 /// let response: ::http::Response<String> =
 ///     bucket_cors::http::rejection_response(&rejection, "REQ", "HOST");
 /// assert_eq!(response.status(), 403);
