@@ -128,3 +128,34 @@ fn building_the_view_from_http_types_allocates_nothing() {
         assert_eq!(info.count_total, 0, "{}", case.name);
     }
 }
+
+/// Writing a decision into a fresh `HeaderMap` allocates only the map's own storage (and,
+/// when the requested list is not already in S3's form, the rendered
+/// `Access-Control-Allow-Headers`): the echoed origin and the compiled values are shared.
+#[cfg(feature = "http")]
+#[test]
+fn writing_headers_allocates_only_the_map() {
+    for case in CASES {
+        let engine = case.config.engine();
+        let request = case.http_request();
+        let view = bucket_cors::http::request_from_http(&request, ResourceType::Object);
+        let decision = engine.evaluate(&view);
+        // Once outside the count: the request's own values become shared on first clone.
+        let mut warm = http::HeaderMap::new();
+        bucket_cors::http::write_headers(&decision, request.headers(), &mut warm);
+        let info = allocation_counter::measure(|| {
+            let mut response = http::HeaderMap::new();
+            bucket_cors::http::write_headers(&decision, request.headers(), &mut response);
+            std::hint::black_box(&response);
+        });
+        let rendered = case
+            .request_headers
+            .is_some_and(|line| line.contains(',') && case.rule.is_some());
+        let expected = match (case.rule, rendered) {
+            (None, _) => 0,
+            (Some(_), false) => 2,
+            (Some(_), true) => 3,
+        };
+        assert_eq!(info.count_total, expected, "{}", case.name);
+    }
+}
