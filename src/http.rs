@@ -114,6 +114,32 @@ pub fn request<'a>(
     view
 }
 
+/// The request's first `Origin` value and first `Access-Control-Request-Headers` value, each
+/// only when wanted: one pass over a small map, hashed lookups in a large one.
+fn request_values(
+    request: &HeaderMap,
+    want_origin: bool,
+    want_list: bool,
+) -> (Option<&HeaderValue>, Option<&HeaderValue>) {
+    if request.len() > SCAN_HEADERS || !(want_origin && want_list) {
+        return (
+            want_origin.then(|| request.get(header::ORIGIN)).flatten(),
+            want_list
+                .then(|| request.get(header::ACCESS_CONTROL_REQUEST_HEADERS))
+                .flatten(),
+        );
+    }
+    let (mut origin, mut list) = (None, None);
+    for (name, value) in request {
+        if *name == header::ORIGIN {
+            origin = origin.or(Some(value));
+        } else if *name == header::ACCESS_CONTROL_REQUEST_HEADERS {
+            list = list.or(Some(value));
+        }
+    }
+    (origin, list)
+}
+
 /// Up to this many header values, one pass comparing names beats three hashed lookups.
 const SCAN_HEADERS: usize = 24;
 
@@ -234,9 +260,17 @@ pub fn rejection_response<B: From<String>>(
 }
 
 fn write_allowed(allowed: &Allowed<'_>, request: &HeaderMap, response: &mut HeaderMap) {
+    // The request values to reuse: the `Origin` to echo, and the requested list when it is
+    // one line already in S3's form.
+    let reusable_list = allowed
+        .request_headers
+        .single()
+        .filter(|line| is_rendered(line));
+    let (origin_value, list_value) =
+        request_values(request, allowed.origin.is_some(), reusable_list.is_some());
     let origin = match allowed.origin {
         None => ANY_ORIGIN.clone(),
-        Some(echoed) => match request.get(header::ORIGIN) {
+        Some(echoed) => match origin_value {
             Some(value) if value.as_bytes() == echoed.as_bytes() => value.clone(),
             // The engine echoes only origins without control characters, which are valid
             // header values; the fallback covers a view built from other headers.
@@ -257,7 +291,11 @@ fn write_allowed(allowed: &Allowed<'_>, request: &HeaderMap, response: &mut Head
         response.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
     }
     if allowed.allow_headers().is_some() {
-        if let Some(value) = allow_headers_value(allowed, request) {
+        let reused = match (reusable_list, list_value) {
+            (Some(line), Some(value)) if value.as_bytes() == line.as_bytes() => Some(value.clone()),
+            _ => None,
+        };
+        if let Some(value) = reused.or_else(|| allow_headers_value(allowed)) {
             response.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
         }
     }
@@ -300,18 +338,8 @@ fn append_vary(response: &mut HeaderMap, vary: Option<&'static str>) {
     response.append(header::VARY, value);
 }
 
-/// `Access-Control-Allow-Headers`: the request's own line when it is already in S3's form
-/// (lower case, items joined by `", "`), otherwise the rendered list.
-fn allow_headers_value(allowed: &Allowed<'_>, request: &HeaderMap) -> Option<HeaderValue> {
-    if let Some(line) = allowed.request_headers.single() {
-        if is_rendered(line) {
-            if let Some(value) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
-                if value.as_bytes() == line.as_bytes() {
-                    return Some(value.clone());
-                }
-            }
-        }
-    }
+/// `Access-Control-Allow-Headers` rendered from the requested list.
+fn allow_headers_value(allowed: &Allowed<'_>) -> Option<HeaderValue> {
     let list = allowed.allow_headers()?;
     // The names are tokens (the engine allowed nothing else): split on commas, trim
     // spaces and tabs, copy and lower-case each name whole.
