@@ -52,19 +52,16 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
         state: State::BeforeRoot,
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        parser.error(format!(
-            "not utf-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        ))
-    })?;
-    let mut reader = Reader::from_str(text);
+    // The reader checks every slice it hands out as UTF-8, so the document is not checked
+    // twice.
+    let mut reader = Reader::from_reader(bytes);
     loop {
         let event = reader.read_event().map_err(|e| {
-            parser.error(format!(
-                "not well-formed at byte {}: {e}",
-                reader.error_position()
-            ))
+            let position = reader.error_position();
+            parser.error(match e {
+                quick_xml::Error::Encoding(e) => format!("not utf-8 at byte {position}: {e}"),
+                e => format!("not well-formed at byte {position}: {e}"),
+            })
         })?;
         if matches!(event, Event::Eof) {
             break;
