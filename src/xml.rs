@@ -1,14 +1,29 @@
 //! The S3 and OSS XML codecs.
 //!
-//! Reading is a small state machine over `quick-xml` events. The document shape is fixed
-//! (root, rules, leaves), so anything nested deeper is refused at once, and the reader's work
-//! is linear in the document's size. A `DOCTYPE` is refused and entities other than XML's
-//! five predefined ones are never expanded.
+//! Reading is a hand-written scanner for this one fixed-shape document (root, rules, leaves),
+//! not a general XML reader. The whole document is checked as UTF-8 once; `memchr` then jumps
+//! from markup to markup, and a value without references, CDATA or carriage returns is copied
+//! straight from the input into its `String`. Anything nested deeper than a leaf is refused at
+//! once, and every step moves forward, so the work is linear in the document's size. The input
+//! is only ever sliced at ASCII delimiters, so no slice can split a character.
+//!
+//! What it reads, and refuses, is XML 1.0 as far as this document needs it:
+//!
+//! - comments, processing instructions and an XML declaration anywhere (the declaration's
+//!   `encoding`, when given, must be UTF-8); a `DOCTYPE` and any other `<!` markup are refused;
+//! - in values: text, CDATA sections, XML's five predefined entities and decimal or hexadecimal
+//!   character references (a reference to an invalid code point, or to U+0000, is refused;
+//!   any other entity is refused, never expanded); carriage returns and CRLF pairs in text and
+//!   CDATA become line feeds, as XML 1.0's end-of-line handling requires;
+//! - attributes on the root only as `name="value"` or `name='value'`, without duplicates; an
+//!   `xmlns`, when given, must be S3's namespace; other elements' tags are not read past
+//!   their names (a quoted `>` does not end a tag);
+//! - end tags must name the element they close (whitespace may follow the name); text outside
+//!   values must be whitespace.
 
 use std::fmt::Write as _;
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use memchr::{memchr, memchr2, memchr3, memchr3_iter, memmem};
 
 use crate::config::{CorsConfiguration, CorsRule};
 use crate::error::{ConfigError, Field};
@@ -18,26 +33,39 @@ pub(crate) use crate::validate::Dialect;
 /// The S3 namespace, written on output and accepted (or absent) on input.
 pub const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+const ROOT: &str = "CORSConfiguration";
+const RULE: &str = "CORSRule";
+
 /// Where the reader is in the fixed document shape.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     BeforeRoot,
     InRoot,
     InRule,
-    InLeaf(Leaf, String),
+    InLeaf(Leaf),
     AfterRoot,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Leaf {
     Rule(Field),
     ResponseVary,
 }
 
-struct Parser {
+struct Parser<'a> {
     dialect: Dialect,
     format: Format,
     config: CorsConfiguration,
     state: State,
+    /// The document, BOM removed.
+    src: &'a str,
+    /// Where the scanner is, in bytes.
+    pos: usize,
+}
+
+/// XML's whitespace: space, tab, line feed and carriage return.
+const fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration, ConfigError> {
@@ -45,30 +73,22 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
         Dialect::S3 => Format::S3Xml,
         Dialect::Oss => Format::OssXml,
     };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let src = std::str::from_utf8(bytes).map_err(|e| ConfigError::Malformed {
+        format,
+        rule: None,
+        detail: format!("not utf-8 at byte {}: {e}", e.valid_up_to()),
+    })?;
     let mut parser = Parser {
         dialect,
         format,
         config: CorsConfiguration::default(),
         state: State::BeforeRoot,
+        src,
+        pos: 0,
     };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // The reader checks every slice it hands out as UTF-8, so the document is not checked
-    // twice.
-    let mut reader = Reader::from_reader(bytes);
-    loop {
-        let event = reader.read_event().map_err(|e| {
-            let position = reader.error_position();
-            parser.error(match e {
-                quick_xml::Error::Encoding(e) => format!("not utf-8 at byte {position}: {e}"),
-                e => format!("not well-formed at byte {position}: {e}"),
-            })
-        })?;
-        if matches!(event, Event::Eof) {
-            break;
-        }
-        parser.event(event).map_err(|detail| {
-            parser.error(format!("{detail} (at byte {})", reader.buffer_position()))
-        })?;
+    if let Err(detail) = parser.run() {
+        return Err(parser.error(format!("{detail} (at byte {})", parser.pos)));
     }
     match parser.state {
         State::AfterRoot => Ok(parser.config),
@@ -77,12 +97,10 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
     }
 }
 
-impl Parser {
+impl<'a> Parser<'a> {
     fn error(&self, detail: String) -> ConfigError {
         let rule = match self.state {
-            State::InRule | State::InLeaf(Leaf::Rule(_), _) => {
-                self.config.rules.len().checked_sub(1)
-            }
+            State::InRule | State::InLeaf(Leaf::Rule(_)) => self.config.rules.len().checked_sub(1),
             _ => None,
         };
         ConfigError::Malformed {
@@ -92,81 +110,143 @@ impl Parser {
         }
     }
 
-    fn event(&mut self, event: Event<'_>) -> Result<(), String> {
-        match event {
-            Event::Start(start) => self.open(&start, false),
-            Event::Empty(start) => self.open(&start, true),
-            Event::End(_) => {
-                let leaf = match &mut self.state {
-                    State::InLeaf(leaf, value) => Some((*leaf, std::mem::take(value))),
-                    _ => None,
-                };
-                // The state stays as it is until the leaf is stored, so an error names its rule.
-                self.state = match (leaf, &self.state) {
-                    (Some((leaf, value)), _) => self.finish_leaf(leaf, value)?,
-                    (None, State::InRule) => State::InRoot,
-                    // The reader checks end names and refuses stray end tags.
-                    (None, _) => State::AfterRoot,
-                };
-                Ok(())
+    /// Reads the document outside values: whitespace, comments, processing instructions and
+    /// the tags of the root and the rules. Values are read by [`Parser::leaf`].
+    fn run(&mut self) -> Result<(), String> {
+        let bytes = self.src.as_bytes();
+        loop {
+            let rest = &bytes[self.pos..];
+            let Some(at) = memchr2(b'<', b'&', rest) else {
+                check_blank(rest)?;
+                self.pos = bytes.len();
+                return Ok(());
+            };
+            check_blank(&rest[..at])?;
+            self.pos += at;
+            if rest[at] == b'&' {
+                return Err("unexpected entity reference".to_owned());
             }
-            Event::Text(text) => match &mut self.state {
-                State::InLeaf(_, value) => {
-                    value.push_str(&text.xml10_content());
-                    Ok(())
+            match bytes.get(self.pos + 1) {
+                Some(b'!') => {
+                    if !bytes[self.pos..].starts_with(b"<!--") {
+                        return Err(self.bang_error());
+                    }
+                    self.pos = self.comment_end()?;
                 }
-                _ if text.trim_ascii().is_empty() => Ok(()),
-                _ => Err(format!("unexpected text {:?}", shorten(&text))),
-            },
-            Event::CData(data) => match &mut self.state {
-                State::InLeaf(_, value) => {
-                    value.push_str(&data.xml10_content());
-                    Ok(())
+                Some(b'?') => self.pos = self.pi()?,
+                Some(b'/') => {
+                    let (end, name) = self.end_tag()?;
+                    self.pos = end;
+                    self.close(name)?;
                 }
-                _ => Err("unexpected CDATA section".to_owned()),
-            },
-            Event::GeneralRef(reference) => {
-                let State::InLeaf(_, value) = &mut self.state else {
-                    return Err("unexpected entity reference".to_owned());
-                };
-                let ch = match reference.resolve_char_ref() {
-                    Ok(Some(ch)) => ch,
-                    Ok(None) => match &*reference {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "apos" => '\'',
-                        "quot" => '"',
-                        other => return Err(format!("undefined entity &{};", shorten(other))),
-                    },
-                    Err(e) => return Err(format!("bad character reference: {e}")),
-                };
-                value.push(ch);
-                Ok(())
+                Some(_) => {
+                    let end = tag_end(bytes, self.pos + 1).ok_or("unclosed tag")?;
+                    let tag = &self.src[self.pos + 1..end];
+                    self.pos = end + 1;
+                    self.open(tag)?;
+                }
+                None => return Err("unexpected end after '<'".to_owned()),
             }
-            Event::Decl(decl) => match decl.encoding() {
-                Some(Ok(encoding)) if !encoding.eq_ignore_ascii_case("utf-8") => {
-                    Err(format!("unsupported encoding {:?}", shorten(&encoding)))
-                }
-                Some(Err(e)) => Err(format!("bad xml declaration: {e}")),
-                _ => Ok(()),
-            },
-            Event::DocType(_) => Err("DOCTYPE is not allowed".to_owned()),
-            Event::Comment(_) | Event::PI(_) | Event::Eof => Ok(()),
         }
     }
 
-    fn open(&mut self, start: &BytesStart<'_>, empty: bool) -> Result<(), String> {
-        let name: &str = start.name().0;
-        match &self.state {
+    fn bang_error(&self) -> String {
+        let rest = &self.src.as_bytes()[self.pos..];
+        if rest.len() > 2 && rest[2].eq_ignore_ascii_case(&b'd') {
+            "DOCTYPE is not allowed".to_owned()
+        } else if rest.starts_with(b"<![") {
+            "unexpected CDATA section".to_owned()
+        } else {
+            "unexpected markup after '<!'".to_owned()
+        }
+    }
+
+    /// The position after the comment that starts here.
+    fn comment_end(&self) -> Result<usize, String> {
+        memmem::find(&self.src.as_bytes()[self.pos + 4..], b"-->")
+            .map(|i| self.pos + 4 + i + 3)
+            .ok_or_else(|| "unclosed comment".to_owned())
+    }
+
+    /// Reads a processing instruction or XML declaration; returns the position after it.
+    fn pi(&self) -> Result<usize, String> {
+        let bytes = self.src.as_bytes();
+        // `<?>` is not a processing instruction: the `?` of `<?` cannot also close it.
+        let close = memmem::find(&bytes[self.pos + 1..], b"?>")
+            .map(|i| self.pos + 1 + i)
+            .ok_or("unclosed processing instruction")?;
+        if close == self.pos + 1 {
+            return Err("bad processing instruction".to_owned());
+        }
+        let content = &self.src[self.pos + 2..close];
+        let b = content.as_bytes();
+        if b.starts_with(b"xml") && (b.len() == 3 || is_xml_space(b[3])) {
+            let mut attributes = Attributes::new(&content[3..], false);
+            while let Some(attribute) = attributes.next() {
+                let (key, value) = attribute?;
+                if key == "encoding" {
+                    if !value.eq_ignore_ascii_case("utf-8") {
+                        return Err(format!("unsupported encoding {:?}", shorten(value)));
+                    }
+                    break;
+                }
+            }
+        }
+        Ok(close + 2)
+    }
+
+    /// Reads the end tag that starts here; returns the position after it and its name.
+    fn end_tag(&self) -> Result<(usize, &'a str), String> {
+        let src = self.src;
+        let bytes = self.src.as_bytes();
+        let end = tag_end(bytes, self.pos + 2).ok_or("unclosed end tag")?;
+        let content = &bytes[self.pos + 2..end];
+        let len = content
+            .iter()
+            .rposition(|&b| !is_xml_space(b))
+            .map_or(0, |p| p + 1);
+        Ok((end + 1, &src[self.pos + 2..self.pos + 2 + len]))
+    }
+
+    fn close(&mut self, name: &str) -> Result<(), String> {
+        let expected = match self.state {
+            State::InRoot => ROOT,
+            State::InRule => RULE,
+            _ => return Err(format!("unexpected end tag {:?}", shorten(name))),
+        };
+        if name != expected {
+            return Err(format!(
+                "end tag {:?} does not close {expected}",
+                shorten(name)
+            ));
+        }
+        self.state = match self.state {
+            State::InRule => State::InRoot,
+            _ => State::AfterRoot,
+        };
+        Ok(())
+    }
+
+    /// A start or empty-element tag, `<` and `>` removed.
+    fn open(&mut self, tag: &str) -> Result<(), String> {
+        let (content, empty) = match tag.strip_suffix('/') {
+            Some(content) => (content, true),
+            None => (tag, false),
+        };
+        let name_len = content
+            .bytes()
+            .position(is_xml_space)
+            .unwrap_or(content.len());
+        let name = &content[..name_len];
+        match self.state {
             State::BeforeRoot => {
-                if name != "CORSConfiguration" {
+                if name != ROOT {
                     return Err(format!(
                         "root element is {:?}, not CORSConfiguration",
                         shorten(name)
                     ));
                 }
-                check_namespace(start)?;
+                check_namespace(&content[name_len..])?;
                 self.state = if empty {
                     State::AfterRoot
                 } else {
@@ -175,7 +255,7 @@ impl Parser {
                 Ok(())
             }
             State::InRoot => match name {
-                "CORSRule" => {
+                RULE => {
                     self.config.rules.push(CorsRule::default());
                     if !empty {
                         self.state = State::InRule;
@@ -183,7 +263,7 @@ impl Parser {
                     Ok(())
                 }
                 "ResponseVary" if self.dialect == Dialect::Oss => {
-                    self.enter_leaf(Leaf::ResponseVary, empty)
+                    self.enter_leaf(Leaf::ResponseVary, "ResponseVary", empty)
                 }
                 _ => Err(format!(
                     "unexpected element {:?} in CORSConfiguration",
@@ -191,13 +271,13 @@ impl Parser {
                 )),
             },
             State::InRule => {
-                let field = match name {
-                    "ID" if self.dialect == Dialect::S3 => Field::Id,
-                    "AllowedOrigin" => Field::AllowedOrigin,
-                    "AllowedMethod" => Field::AllowedMethod,
-                    "AllowedHeader" => Field::AllowedHeader,
-                    "ExposeHeader" => Field::ExposeHeader,
-                    "MaxAgeSeconds" => Field::MaxAgeSeconds,
+                let (field, name) = match name {
+                    "AllowedOrigin" => (Field::AllowedOrigin, "AllowedOrigin"),
+                    "AllowedMethod" => (Field::AllowedMethod, "AllowedMethod"),
+                    "AllowedHeader" => (Field::AllowedHeader, "AllowedHeader"),
+                    "ExposeHeader" => (Field::ExposeHeader, "ExposeHeader"),
+                    "MaxAgeSeconds" => (Field::MaxAgeSeconds, "MaxAgeSeconds"),
+                    "ID" if self.dialect == Dialect::S3 => (Field::Id, "ID"),
                     _ => {
                         return Err(format!(
                             "unexpected element {:?} in CORSRule",
@@ -205,9 +285,9 @@ impl Parser {
                         ));
                     }
                 };
-                self.enter_leaf(Leaf::Rule(field), empty)
+                self.enter_leaf(Leaf::Rule(field), name, empty)
             }
-            State::InLeaf(..) => Err(format!(
+            State::InLeaf(_) => Err(format!(
                 "unexpected element {:?} inside a value",
                 shorten(name)
             )),
@@ -215,12 +295,96 @@ impl Parser {
         }
     }
 
-    fn enter_leaf(&mut self, leaf: Leaf, empty: bool) -> Result<(), String> {
-        if empty {
-            self.state = self.finish_leaf(leaf, String::new())?;
+    fn enter_leaf(&mut self, leaf: Leaf, name: &'static str, empty: bool) -> Result<(), String> {
+        // The state names the leaf until it is stored, so an error names its rule.
+        self.state = State::InLeaf(leaf);
+        let value = if empty {
+            String::new()
         } else {
-            self.state = State::InLeaf(leaf, String::new());
+            self.leaf(name)?
+        };
+        self.state = self.finish_leaf(leaf, value)?;
+        Ok(())
+    }
+
+    /// Reads a value up to and including the end tag `</name>`.
+    fn leaf(&mut self, name: &str) -> Result<String, String> {
+        let bytes = self.src.as_bytes();
+        let rest = &bytes[self.pos..];
+        // The common case: plain text straight up to the end tag.
+        if let Some(at) = memchr2(b'<', b'&', rest) {
+            if rest[at] == b'<'
+                && rest.get(at + 1) == Some(&b'/')
+                && memchr(b'\r', &rest[..at]).is_none()
+            {
+                let value = self.src[self.pos..self.pos + at].to_owned();
+                self.pos += at;
+                self.leaf_end(name)?;
+                return Ok(value);
+            }
         }
+        let mut value = String::new();
+        loop {
+            let rest = &bytes[self.pos..];
+            let Some(at) = memchr2(b'<', b'&', rest) else {
+                return Err("unexpected end of document".to_owned());
+            };
+            push_text(&mut value, &self.src[self.pos..self.pos + at]);
+            self.pos += at;
+            if rest[at] == b'&' {
+                let end = memchr3(b';', b'&', b'<', &rest[at + 1..])
+                    .filter(|&i| rest[at + 1 + i] == b';')
+                    .ok_or("unclosed reference")?;
+                let reference = &self.src[self.pos + 1..self.pos + 1 + end];
+                value.push(resolve(reference)?);
+                self.pos += end + 2;
+                continue;
+            }
+            match bytes.get(self.pos + 1) {
+                Some(b'/') => {
+                    self.leaf_end(name)?;
+                    return Ok(value);
+                }
+                Some(b'!') => {
+                    let rest = &bytes[self.pos..];
+                    if rest.starts_with(b"<!--") {
+                        self.pos = self.comment_end()?;
+                    } else if rest.starts_with(b"<![CDATA[") {
+                        let close =
+                            memmem::find(&rest[9..], b"]]>").ok_or("unclosed CDATA section")?;
+                        push_text(&mut value, &self.src[self.pos + 9..self.pos + 9 + close]);
+                        self.pos += 9 + close + 3;
+                    } else {
+                        return Err(self.bang_error());
+                    }
+                }
+                Some(b'?') => self.pos = self.pi()?,
+                Some(_) => {
+                    let end = tag_end(bytes, self.pos + 1).ok_or("unclosed tag")?;
+                    let tag = &self.src[self.pos + 1..end];
+                    let name_len = tag.bytes().position(is_xml_space).unwrap_or(tag.len());
+                    let name = &tag[..name_len];
+                    let name = name.strip_suffix('/').unwrap_or(name);
+                    return Err(format!(
+                        "unexpected element {:?} inside a value",
+                        shorten(name)
+                    ));
+                }
+                None => return Err("unexpected end after '<'".to_owned()),
+            }
+        }
+    }
+
+    /// Reads the end tag that closes the leaf `name`.
+    fn leaf_end(&mut self, name: &str) -> Result<(), String> {
+        let (end, found) = self.end_tag()?;
+        if found != name {
+            return Err(format!(
+                "end tag {:?} does not close {name}",
+                shorten(found)
+            ));
+        }
+        self.pos = end;
         Ok(())
     }
 
@@ -271,16 +435,183 @@ impl Parser {
     }
 }
 
-/// The namespace, when given, must be S3's.
-fn check_namespace(start: &BytesStart<'_>) -> Result<(), String> {
-    for attribute in start.attributes() {
-        let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
-        if attribute.key.0 == "xmlns" {
-            let value = attribute
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| format!("bad namespace: {e}"))?;
-            if value != S3_NAMESPACE {
-                return Err(format!("unexpected namespace {:?}", shorten(&value)));
+/// Text outside values must be whitespace.
+fn check_blank(text: &[u8]) -> Result<(), String> {
+    if text.trim_ascii().is_empty() {
+        Ok(())
+    } else {
+        let text = String::from_utf8_lossy(text);
+        Err(format!("unexpected text {:?}", shorten(&text)))
+    }
+}
+
+/// The position of the `>` that ends the tag whose name starts at `from`; a `>` inside
+/// quotes does not end it.
+fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut quote = 0u8;
+    for i in memchr3_iter(b'>', b'\'', b'"', &bytes[from..]) {
+        let b = bytes[from + i];
+        if quote == 0 {
+            if b == b'>' {
+                return Some(from + i);
+            }
+            quote = b;
+        } else if b == quote {
+            quote = 0;
+        }
+    }
+    None
+}
+
+/// Appends text with XML 1.0's end-of-line handling: CRLF and a lone CR become LF.
+fn push_text(value: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while let Some(i) = memchr(b'\r', &bytes[start..]) {
+        let cr = start + i;
+        value.push_str(&text[start..cr]);
+        value.push('\n');
+        start = if bytes.get(cr + 1) == Some(&b'\n') {
+            cr + 2
+        } else {
+            cr + 1
+        };
+    }
+    value.push_str(&text[start..]);
+}
+
+/// The character an entity or character reference (`&` and `;` removed) stands for.
+fn resolve(reference: &str) -> Result<char, String> {
+    if let Some(number) = reference.strip_prefix('#') {
+        let (digits, radix) = match number.strip_prefix('x') {
+            Some(hex) => (hex, 16),
+            None => (number, 10),
+        };
+        // `from_str_radix` would take a sign.
+        let code = if digits.starts_with(['+', '-']) {
+            None
+        } else {
+            u32::from_str_radix(digits, radix).ok()
+        };
+        return code
+            .filter(|&c| c != 0)
+            .and_then(char::from_u32)
+            .ok_or_else(|| format!("bad character reference &{};", shorten(reference)));
+    }
+    match reference {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        other => Err(format!("undefined entity &{};", shorten(other))),
+    }
+}
+
+/// Reads an attribute value's references; `None` when one cannot be read.
+fn resolve_all(value: &str) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let end = tail
+            .find([';', '&', '<'])
+            .filter(|&i| tail.as_bytes()[i] == b';')?;
+        out.push(resolve(&tail[..end]).ok()?);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The attributes of a tag: `name="value"` or `name='value'` pairs separated by optional
+/// whitespace. With `unique`, a repeated name is an error.
+struct Attributes<'a> {
+    text: &'a str,
+    pos: usize,
+    unique: bool,
+    seen: Vec<&'a str>,
+}
+
+impl<'a> Attributes<'a> {
+    fn new(text: &'a str, unique: bool) -> Self {
+        Attributes {
+            text,
+            pos: 0,
+            unique,
+            seen: Vec::new(),
+        }
+    }
+
+    fn skip_space(&mut self) {
+        let bytes = self.text.as_bytes();
+        while self.pos < bytes.len() && is_xml_space(bytes[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<(&'a str, &'a str), String>> {
+        let bytes = self.text.as_bytes();
+        self.skip_space();
+        if self.pos == bytes.len() {
+            return None;
+        }
+        let start = self.pos;
+        while self.pos < bytes.len() && bytes[self.pos] != b'=' && !is_xml_space(bytes[self.pos]) {
+            self.pos += 1;
+        }
+        let key = &self.text[start..self.pos];
+        self.skip_space();
+        if bytes.get(self.pos) != Some(&b'=') {
+            self.pos = bytes.len();
+            return Some(Err(format!(
+                "bad attribute: expected '=' after {:?}",
+                shorten(key)
+            )));
+        }
+        self.pos += 1;
+        if self.unique {
+            if self.seen.contains(&key) {
+                self.pos = bytes.len();
+                return Some(Err(format!("duplicate attribute {:?}", shorten(key))));
+            }
+            self.seen.push(key);
+        }
+        self.skip_space();
+        let quote = match bytes.get(self.pos) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => {
+                self.pos = bytes.len();
+                return Some(Err(format!(
+                    "bad attribute: {:?} is not quoted",
+                    shorten(key)
+                )));
+            }
+        };
+        let Some(len) = memchr(quote, &bytes[self.pos + 1..]) else {
+            self.pos = bytes.len();
+            return Some(Err(format!(
+                "bad attribute: {:?} is not closed",
+                shorten(key)
+            )));
+        };
+        let value = &self.text[self.pos + 1..self.pos + 1 + len];
+        self.pos += len + 2;
+        Some(Ok((key, value)))
+    }
+}
+
+/// The root's attributes are well-formed and unique; the namespace, when given, is S3's.
+fn check_namespace(attributes: &str) -> Result<(), String> {
+    let mut attributes = Attributes::new(attributes, true);
+    while let Some(attribute) = attributes.next() {
+        let (key, value) = attribute?;
+        if key == "xmlns" {
+            match resolve_all(value) {
+                Some(value) if value == S3_NAMESPACE => {}
+                Some(value) => return Err(format!("unexpected namespace {:?}", shorten(&value))),
+                None => return Err(format!("bad namespace {:?}", shorten(value))),
             }
         }
     }
@@ -373,5 +704,229 @@ pub(crate) fn escape_into(out: &mut String, value: &str) {
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE_OK: &str = "<AllowedMethod>GET</AllowedMethod>";
+
+    /// A one-rule S3 document whose first origin is `origin` (raw XML).
+    fn with_origin(origin: &str) -> String {
+        format!(
+            "<CORSConfiguration><CORSRule><AllowedOrigin>{origin}</AllowedOrigin>{RULE_OK}\
+             </CORSRule></CORSConfiguration>"
+        )
+    }
+
+    fn read(doc: &str) -> Result<CorsConfiguration, ConfigError> {
+        parse(doc.as_bytes(), Dialect::S3)
+    }
+
+    fn origin(doc: &str) -> String {
+        let config = read(doc).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
+        config.rules[0].allowed_origins[0].clone()
+    }
+
+    fn refused(doc: &str) {
+        assert!(read(doc).is_err(), "accepted {doc:?}");
+    }
+
+    #[test]
+    fn comments_and_processing_instructions_are_skipped_everywhere() {
+        let doc = "<!-- a --><?pi x?><CORSConfiguration><!----><CORSRule><?p?>\
+                   <AllowedOrigin>a<!-- <b> -->b<?q ?>c</AllowedOrigin>\
+                   <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration><!-- -->";
+        assert_eq!(origin(doc), "abc");
+        // `-->` cannot end the comment inside `<!--`, and `<?>` is no instruction.
+        refused("<!--->x<CORSConfiguration/>");
+        refused("<?><CORSConfiguration/>");
+        refused("<!-- never closed <CORSConfiguration/>");
+        refused("<?never closed <CORSConfiguration/>");
+        refused(&with_origin("a<!-x-->"));
+    }
+
+    #[test]
+    fn the_declaration_must_say_utf_8_when_it_names_an_encoding() {
+        for ok in [
+            "<?xml version=\"1.0\"?>",
+            "<?xml version='1.0' encoding='utf-8'?>",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>",
+            "<?xml?>",
+            "<?xml-stylesheet encoding='latin1'?>",
+        ] {
+            assert!(read(&format!("{ok}{}", with_origin("a"))).is_ok(), "{ok}");
+        }
+        for bad in [
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>",
+            "<?xml encoding=utf-8?>",
+            "<?xml version?>",
+            "<?xml version=\"1.0\" encoding=\"utf-8?>",
+        ] {
+            refused(&format!("{bad}{}", with_origin("a")));
+        }
+        // Also inside a value.
+        refused(&with_origin("a<?xml encoding='latin1'?>"));
+    }
+
+    #[test]
+    fn cdata_is_read_verbatim_and_only_inside_values() {
+        assert_eq!(origin(&with_origin("x<![CDATA[<&>]]]]>y")), "x<&>]]y");
+        assert_eq!(origin(&with_origin("<![CDATA[]]>")), "");
+        refused(&with_origin("<![CDATA[never closed"));
+        refused(&with_origin("<![cdata[x]]>"));
+        refused("<CORSConfiguration><![CDATA[ ]]></CORSConfiguration>");
+    }
+
+    #[test]
+    fn predefined_entities_and_character_references() {
+        assert_eq!(
+            origin(&with_origin(
+                "&lt;&gt;&amp;&apos;&quot;&#65;&#x42;&#x1F600;&#0065;"
+            )),
+            "<>&'\"AB\u{1F600}A"
+        );
+        for bad in [
+            "&#0;",
+            "&#x0;",
+            "&#xD800;",
+            "&#x110000;",
+            "&#99999999999;",
+            "&#;",
+            "&#x;",
+            "&#X41;",
+            "&#+65;",
+            "&#-65;",
+            "&#x+41;",
+            "&#65",
+            "&amp",
+            "&lol;",
+            "&;",
+            "& amp;",
+            "&a&amp;",
+            "&#6<5;",
+        ] {
+            refused(&with_origin(bad));
+        }
+        // References are values only.
+        refused("<CORSConfiguration>&amp;</CORSConfiguration>");
+        refused("&#32;<CORSConfiguration/>");
+    }
+
+    #[test]
+    fn doctype_and_other_declarations_are_refused() {
+        for bad in [
+            "<!DOCTYPE CORSConfiguration><CORSConfiguration/>",
+            "<!doctype x><CORSConfiguration/>",
+            "<!ELEMENT x ANY><CORSConfiguration/>",
+            "<CORSConfiguration><!DOCTYPE x></CORSConfiguration>",
+        ] {
+            refused(bad);
+        }
+        refused(&with_origin("<!DOCTYPE x>"));
+    }
+
+    #[test]
+    fn root_attributes_are_well_formed_and_the_namespace_is_s3s() {
+        let ok = [
+            format!("<CORSConfiguration xmlns=\"{S3_NAMESPACE}\">"),
+            format!("<CORSConfiguration xmlns = '{S3_NAMESPACE}' >"),
+            "<CORSConfiguration xmlns=\"&#104;ttp://s3.amazonaws.com/doc/2006-03-01/\">".to_owned(),
+            "<CORSConfiguration a=\"1\"b='>'>".to_owned(),
+            "<CORSConfiguration xmlns:x=\"urn:x\">".to_owned(),
+        ];
+        let rule = format!("<CORSRule><AllowedOrigin>a</AllowedOrigin>{RULE_OK}</CORSRule>");
+        for open in ok {
+            let doc = format!("{open}{rule}</CORSConfiguration>");
+            assert!(read(&doc).is_ok(), "{doc}");
+        }
+        for open in [
+            "<CORSConfiguration xmlns=\"urn:other\">",
+            "<CORSConfiguration xmlns=\"\">",
+            "<CORSConfiguration xmlns=http://s3.amazonaws.com/doc/2006-03-01/>",
+            "<CORSConfiguration a=\"1\" a=\"2\">",
+            "<CORSConfiguration a>",
+            "<CORSConfiguration a=>",
+            "<CORSConfiguration a=\"1>",
+            "<CORSConfiguration xmlns=\"&bad;\">",
+            "<CORSConfigurationxmlns=\"x\">",
+        ] {
+            refused(&format!("{open}{rule}</CORSConfiguration>"));
+        }
+    }
+
+    #[test]
+    fn end_tags_must_match_and_may_carry_trailing_whitespace() {
+        assert_eq!(
+            origin(
+                "<CORSConfiguration><CORSRule ><AllowedOrigin>a</AllowedOrigin \n>\
+                 <AllowedMethod>GET</AllowedMethod></CORSRule\t></CORSConfiguration >"
+            ),
+            "a"
+        );
+        refused(
+            "<CORSConfiguration><CORSRule><AllowedOrigin>a</AllowedMethod>\
+             <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+        );
+        refused(&with_origin("a</ AllowedOrigin>"));
+        refused("<CORSConfiguration></CORSRule></CORSConfiguration>");
+        refused("</CORSConfiguration>");
+        refused(&format!("{}</CORSConfiguration>", with_origin("a")));
+        refused(&with_origin("a</AllowedOrigin"));
+    }
+
+    #[test]
+    fn text_outside_values_is_refused_unless_blank() {
+        assert!(read(&format!(" \r\n\t{} \n", with_origin("a"))).is_ok());
+        refused(&format!("x{}", with_origin("a")));
+        refused(&format!("{}x", with_origin("a")));
+        refused(
+            "<CORSConfiguration><CORSRule>x<AllowedOrigin>a</AllowedOrigin>\
+             <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>",
+        );
+    }
+
+    #[test]
+    fn anything_deeper_than_a_leaf_is_refused() {
+        refused(&with_origin("<b>x</b>"));
+        refused(&with_origin("<b/>"));
+        refused(&with_origin("a<"));
+        let err = read(&with_origin(&"<AllowedOrigin>".repeat(10_000))).unwrap_err();
+        assert!(err.to_string().contains("inside a value"), "{err}");
+    }
+
+    #[test]
+    fn carriage_returns_become_line_feeds_in_text_and_cdata() {
+        assert_eq!(origin(&with_origin("a\r\nb\rc\n\r")), "a\nb\nc\n\n");
+        assert_eq!(origin(&with_origin("<![CDATA[a\r\nb\r]]>")), "a\nb\n");
+        // A reference is not a line break to normalise.
+        assert_eq!(origin(&with_origin("a&#13;&#10;b&#13;\nc")), "a\r\nb\r\nc");
+    }
+
+    #[test]
+    fn tags_end_at_an_unquoted_angle_bracket() {
+        // Non-root tags are not read past their names, but a quoted `>` does not end them.
+        assert_eq!(
+            origin(
+                "<CORSConfiguration><CORSRule x='>'><AllowedOrigin y=\">\">a</AllowedOrigin>\
+                 <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"
+            ),
+            "a"
+        );
+        refused("<CORSConfiguration><CORSRule x='></CORSRule></CORSConfiguration>");
+    }
+
+    #[test]
+    fn bad_utf_8_and_truncation_never_panic() {
+        let doc = with_origin("caf\u{e9}\u{1F600}");
+        for end in 0..doc.len() {
+            let _ = parse(&doc.as_bytes()[..end], Dialect::S3);
+        }
+        let mut bytes = doc.into_bytes();
+        bytes[45] = 0xff;
+        let err = parse(&bytes, Dialect::S3).unwrap_err();
+        assert!(err.to_string().contains("not utf-8"), "{err}");
     }
 }
