@@ -29,7 +29,7 @@ fn options_for(config: &CorsConfiguration, format: Format) -> EngineOptions {
 
 fn load(bytes: &[u8], options: &EngineOptions) -> CorsEngine {
     let (_, config) = CorsConfiguration::parse(bytes).expect("valid document");
-    CorsEngine::compile_with(&config, options).expect("valid configuration")
+    CorsEngine::compile_owned(config, options).expect("valid configuration")
 }
 
 fn samples(c: &mut Criterion) {

@@ -142,6 +142,38 @@ impl CorsEngine {
         options: &EngineOptions,
     ) -> Result<CorsEngine, ConfigError> {
         config.validate_with(&options.validation)?;
+        CorsEngine::build(config.clone(), options)
+    }
+
+    /// As [`CorsEngine::compile_with`], but takes the configuration by value and keeps it for
+    /// [`CorsEngine::configuration`] without copying it: the cheaper call when the
+    /// configuration was just parsed and is not needed afterwards.
+    ///
+    /// ```
+    /// use bucket_cors::{CorsConfiguration, CorsEngine, EngineOptions};
+    ///
+    /// let (_, config) = CorsConfiguration::parse(br#"{"CORSRules": [
+    ///     {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}"#).unwrap();
+    /// let engine = CorsEngine::compile_owned(config, &EngineOptions::s3()).unwrap();
+    /// assert_eq!(engine.configuration().unwrap().rules.len(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds; the configuration is dropped.
+    pub fn compile_owned(
+        config: CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
+        config.validate_with(&options.validation)?;
+        CorsEngine::build(config, options)
+    }
+
+    /// Compiles a configuration that passed validation.
+    fn build(
+        config: CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
         if config.rules.len() > MAX_INDEXED_RULES {
             // Unreachable while every dialect caps rules at 100; kept so no input can panic.
             return Err(ConfigError::TooManyRules {
@@ -186,14 +218,13 @@ impl CorsEngine {
             (VaryPolicy::ResponseVary, Some(false)) => (None, None),
         };
         origins.finish();
+        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()));
         Ok(CorsEngine {
             compiled: Some(Box::new(Compiled {
-                config: config.clone(),
+                config,
                 rules,
                 origins,
-                headers: HeaderIndex::new(
-                    config.rules.iter().map(|r| r.allowed_headers.as_slice()),
-                ),
+                headers,
                 methods,
                 vary_match,
                 vary_other,

@@ -169,10 +169,10 @@ fn check_meaning(
         });
     }
     for origin in &r.allowed_origins {
-        if has_forbidden(origin) {
+        let Some(stars) = text_wildcards(origin) else {
             return Err(invalid(rule, Field::AllowedOrigin, origin));
-        }
-        if wildcards(origin) > 1 {
+        };
+        if stars > 1 {
             return Err(ConfigError::TooManyWildcards {
                 rule,
                 field: Field::AllowedOrigin,
@@ -181,10 +181,10 @@ fn check_meaning(
         }
     }
     for header in &r.allowed_headers {
-        if !is_token_or_empty(header) {
+        let Some(stars) = token_wildcards(header) else {
             return Err(invalid(rule, Field::AllowedHeader, header));
-        }
-        if wildcards(header) > 1 {
+        };
+        if stars > 1 {
             return Err(ConfigError::TooManyWildcards {
                 rule,
                 field: Field::AllowedHeader,
@@ -193,10 +193,10 @@ fn check_meaning(
         }
     }
     for header in &r.expose_headers {
-        if !is_token_or_empty(header) {
+        let Some(stars) = token_wildcards(header) else {
             return Err(invalid(rule, Field::ExposeHeader, header));
-        }
-        if !options.lenient && header.contains('*') {
+        };
+        if !options.lenient && stars > 0 {
             return Err(ConfigError::ExposeHeaderWildcard {
                 rule,
                 value: header.clone(),
@@ -204,7 +204,7 @@ fn check_meaning(
         }
     }
     if let Some(id) = &r.id {
-        if has_forbidden(id) {
+        if text_wildcards(id).is_none() {
             return Err(invalid(rule, Field::Id, id));
         }
     }
@@ -219,28 +219,55 @@ fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
     }
 }
 
-fn wildcards(value: &str) -> usize {
-    value.bytes().filter(|&b| b == b'*').count()
+/// The number of `*` in a value that may be stored, or `None` when it holds a character it may
+/// not: a control character (C0 or DEL), or U+FFFE or U+FFFF, which XML cannot carry (the
+/// XML writer would have to alter them). One pass over the bytes.
+fn text_wildcards(value: &str) -> Option<usize> {
+    let bytes = value.as_bytes();
+    let mut stars = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'*' => stars += 1,
+            0..0x20 | 0x7f => return None,
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    Some(stars)
 }
 
-/// True when a stored value may not hold one of its characters: a control character, or
-/// U+FFFE or U+FFFF, which XML cannot carry (the XML writer would have to alter them).
-fn has_forbidden(value: &str) -> bool {
-    has_control(value) || value.contains(['\u{FFFE}', '\u{FFFF}'])
+/// The number of `*` in an HTTP token (`*` is a `tchar`) or the empty string, or `None` when
+/// the value is neither. One pass over the bytes.
+fn token_wildcards(value: &str) -> Option<usize> {
+    let mut stars = 0;
+    for &b in value.as_bytes() {
+        if !TCHAR[usize::from(b)] {
+            return None;
+        }
+        stars += usize::from(b == b'*');
+    }
+    Some(stars)
 }
 
-/// True when the value holds a C0 control character or DEL.
-pub(crate) fn has_control(value: &str) -> bool {
-    value.bytes().any(|b| b < 0x20 || b == 0x7f)
-}
+/// [`is_tchar`] as a table.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_tchar(b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// True for an HTTP token (RFC 9110 `tchar`s only), which includes `*`.
 pub(crate) fn is_token(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(is_tchar)
-}
-
-fn is_token_or_empty(value: &str) -> bool {
-    value.is_empty() || is_token(value)
 }
 
 pub(crate) const fn is_tchar(b: u8) -> bool {
