@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use bucket_cors::{CorsConfiguration, Format};
 use serde_json::Value;
 
+mod vectors;
+
 const EXE: &str = env!("CARGO_BIN_EXE_bucket-cors");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -335,10 +337,6 @@ fn convert_notes_what_the_target_format_cannot_hold() {
 
 // ---- the S3 vectors, through the JSON contracts ----
 
-fn vectors() -> Vec<Value> {
-    serde_json::from_str(include_str!("data/s3-vectors.json")).unwrap()
-}
-
 /// Vectors a host answers (missing buckets, listings, the integrity header), and API calls.
 fn engine_vector(v: &Value) -> bool {
     const HOST_ONLY: &[&str] = &[
@@ -355,7 +353,7 @@ fn engine_vector(v: &Value) -> bool {
 #[test]
 fn validate_vectors() {
     let mut checked = 0;
-    for v in vectors() {
+    for v in vectors::all() {
         if v["kind"] != "validate" || v["name"] == "validate-missing-integrity-header" {
             continue;
         }
@@ -389,7 +387,7 @@ fn validate_vectors() {
 #[test]
 fn eval_vectors() {
     let mut checked = 0;
-    for v in vectors().into_iter().filter(engine_vector) {
+    for v in vectors::all().into_iter().filter(engine_vector) {
         let name = v["name"].as_str().unwrap();
         let req = &v["request"];
         let method = req["method"].as_str().unwrap();

@@ -14,6 +14,8 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response};
 use serde_json::Value;
 
+mod vectors;
+
 const APP: &str = "https://app.example.com";
 
 fn engine() -> CorsEngine {
@@ -409,19 +411,8 @@ fn respond_answers_preflights_only() {
 
 // The S3 vectors, through `http::Request` → view → `write_headers` / `respond`.
 
-fn vectors() -> Vec<Value> {
-    serde_json::from_str(include_str!("data/s3-vectors.json")).unwrap()
-}
-
 fn check_vector(v: &Value) -> Result<(), String> {
-    let engine = match &v["config"] {
-        Value::Null => CorsEngine::disabled(),
-        config => {
-            let bytes = serde_json::to_vec(config).unwrap();
-            let config = CorsConfiguration::from_json(&bytes).map_err(|e| e.to_string())?;
-            CorsEngine::compile(&config).map_err(|e| e.to_string())?
-        }
-    };
+    let engine = vectors::engine(v)?;
     let req = &v["request"];
     let method = Method::from_bytes(req["method"].as_str().unwrap().as_bytes()).unwrap();
     let path = req["path"].as_str().unwrap();
@@ -491,7 +482,7 @@ fn s3_vectors_through_http_types() {
     const HOST_ONLY: &[&str] = &["actual-list-buckets-never-cors"];
     let mut ran = 0;
     let mut failures = Vec::new();
-    for v in vectors() {
+    for v in vectors::all() {
         let name = v["name"].as_str().unwrap();
         let kind = v["kind"].as_str().unwrap();
         if !matches!(kind, "preflight" | "actual") || HOST_ONLY.contains(&name) {
