@@ -124,6 +124,21 @@ class Endpoint:
         return self.request("PUT", f"/{bucket}?cors", all_headers, body)
 
 
+def command_runner(prefix, env=None):
+    """A function that runs a command-line client with these leading arguments, asserting
+    (unless told not to) that it succeeded."""
+
+    def run(*args, check=True):
+        done = subprocess.run(
+            [*prefix, *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        if check:
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    return run
+
+
 def content_md5(body):
     return base64.b64encode(hashlib.md5(body).digest()).decode()
 

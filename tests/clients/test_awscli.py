@@ -4,11 +4,10 @@
 import json
 import os
 import shutil
-import subprocess
 
 import pytest
 
-from harness import SAMPLES, require_tool
+from harness import SAMPLES, command_runner, require_tool
 
 JSON_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.json"))
 
@@ -32,19 +31,7 @@ def aws(endpoint, tmp_path_factory):
         }
     )
 
-    def run(*args, check=True):
-        done = subprocess.run(
-            ["aws", "--endpoint-url", endpoint.url, "--output", "json", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if check:
-            assert done.returncode == 0, (args, done.stdout, done.stderr)
-        return done
-
-    return run
+    return command_runner(["aws", "--endpoint-url", endpoint.url, "--output", "json"], env)
 
 
 def without_empty_lists(config):

@@ -1,11 +1,10 @@
 """s3cmd against the example S3 server: `setcors` and `info` with the XML samples."""
 
 import shutil
-import subprocess
 
 import pytest
 
-from harness import SAMPLES, require_tool
+from harness import SAMPLES, command_runner, require_tool
 
 # What S3 answers for each published XML sample: None when it is accepted, otherwise the
 # error code and message s3cmd reports.
@@ -44,18 +43,7 @@ def s3cmd(endpoint, tmp_path_factory):
         "progress_meter = False\n"
     )
 
-    def run(*args, check=True):
-        done = subprocess.run(
-            ["s3cmd", "-c", str(config), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if check:
-            assert done.returncode == 0, (args, done.stdout, done.stderr)
-        return done
-
-    return run
+    return command_runner(["s3cmd", "-c", str(config)])
 
 
 @pytest.mark.parametrize("sample", sorted(XML_SAMPLES))
