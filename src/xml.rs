@@ -15,8 +15,9 @@
 //!   character references (a reference to an invalid code point, or to U+0000, is refused;
 //!   any other entity is refused, never expanded); carriage returns and CRLF pairs in text and
 //!   CDATA become line feeds, as XML 1.0's end-of-line handling requires;
-//! - attributes on the root only as `name="value"` or `name='value'`, without duplicates; an
-//!   `xmlns`, when given, must be S3's namespace; other elements' tags are not read past
+//! - attributes on the root and in the declaration only as XML writes them: whitespace before
+//!   each, a name, `=`, a quoted value without `<`, no name twice; an `xmlns`, when given,
+//!   must be S3's namespace; other elements' tags are not read past
 //!   their names (a quoted `>` does not end a tag);
 //! - end tags must name the element they close (whitespace may follow the name); text outside
 //!   values must be whitespace.
@@ -181,14 +182,11 @@ impl<'a> Parser<'a> {
         let content = &self.src[self.pos + 2..close];
         let b = content.as_bytes();
         if b.starts_with(b"xml") && (b.len() == 3 || is_xml_space(b[3])) {
-            let mut attributes = Attributes::new(&content[3..], false);
+            let mut attributes = Attributes::new(&content[3..]);
             while let Some(attribute) = attributes.next() {
                 let (key, value) = attribute?;
-                if key == "encoding" {
-                    if !value.eq_ignore_ascii_case("utf-8") {
-                        return Err(format!("unsupported encoding {:?}", shorten(value)));
-                    }
-                    break;
+                if key == "encoding" && !value.eq_ignore_ascii_case("utf-8") {
+                    return Err(format!("unsupported encoding {:?}", shorten(value)));
                 }
             }
         }
@@ -525,21 +523,21 @@ fn resolve_all(value: &str) -> Option<String> {
     Some(out)
 }
 
-/// The attributes of a tag: `name="value"` or `name='value'` pairs separated by optional
-/// whitespace. With `unique`, a repeated name is an error.
+/// The attributes of a tag or of the XML declaration, as XML 1.0 writes them: each one
+/// preceded by whitespace, a name, `=` (whitespace around it allowed), then a value in
+/// double or single quotes that holds no `<`. A repeated name is an error.
 struct Attributes<'a> {
     text: &'a str,
     pos: usize,
-    unique: bool,
     seen: Vec<&'a str>,
 }
 
 impl<'a> Attributes<'a> {
-    fn new(text: &'a str, unique: bool) -> Self {
+    /// `text` is what follows the tag's or declaration's name.
+    fn new(text: &'a str) -> Self {
         Attributes {
             text,
             pos: 0,
-            unique,
             seen: Vec::new(),
         }
     }
@@ -551,60 +549,81 @@ impl<'a> Attributes<'a> {
         }
     }
 
+    /// Stops the iteration with an error.
+    fn fail(&mut self, detail: String) -> Option<Result<(&'a str, &'a str), String>> {
+        self.pos = self.text.len();
+        Some(Err(detail))
+    }
+
     fn next(&mut self) -> Option<Result<(&'a str, &'a str), String>> {
         let bytes = self.text.as_bytes();
+        let before = self.pos;
         self.skip_space();
         if self.pos == bytes.len() {
             return None;
+        }
+        if self.pos == before {
+            let rest = &self.text[self.pos..];
+            return self.fail(format!(
+                "bad attribute: no whitespace before {:?}",
+                shorten(rest)
+            ));
         }
         let start = self.pos;
         while self.pos < bytes.len() && bytes[self.pos] != b'=' && !is_xml_space(bytes[self.pos]) {
             self.pos += 1;
         }
         let key = &self.text[start..self.pos];
+        if !is_name(key) {
+            return self.fail(format!("bad attribute: {:?} is not a name", shorten(key)));
+        }
         self.skip_space();
         if bytes.get(self.pos) != Some(&b'=') {
-            self.pos = bytes.len();
-            return Some(Err(format!(
+            return self.fail(format!(
                 "bad attribute: expected '=' after {:?}",
                 shorten(key)
-            )));
+            ));
         }
         self.pos += 1;
-        if self.unique {
-            if self.seen.contains(&key) {
-                self.pos = bytes.len();
-                return Some(Err(format!("duplicate attribute {:?}", shorten(key))));
-            }
-            self.seen.push(key);
+        if self.seen.contains(&key) {
+            return self.fail(format!("duplicate attribute {:?}", shorten(key)));
         }
+        self.seen.push(key);
         self.skip_space();
         let quote = match bytes.get(self.pos) {
             Some(&q @ (b'"' | b'\'')) => q,
-            _ => {
-                self.pos = bytes.len();
-                return Some(Err(format!(
-                    "bad attribute: {:?} is not quoted",
-                    shorten(key)
-                )));
-            }
+            _ => return self.fail(format!("bad attribute: {:?} is not quoted", shorten(key))),
         };
         let Some(len) = memchr(quote, &bytes[self.pos + 1..]) else {
-            self.pos = bytes.len();
-            return Some(Err(format!(
-                "bad attribute: {:?} is not closed",
-                shorten(key)
-            )));
+            return self.fail(format!("bad attribute: {:?} is not closed", shorten(key)));
         };
         let value = &self.text[self.pos + 1..self.pos + 1 + len];
+        if value.contains('<') {
+            return self.fail(format!("bad attribute: '<' in {:?}", shorten(key)));
+        }
         self.pos += len + 2;
         Some(Ok((key, value)))
     }
 }
 
+/// An XML name, simplified: it starts with an ASCII letter, `_`, `:` or any non-ASCII
+/// character, and goes on with those, ASCII digits, `-` and `.`.
+fn is_name(text: &str) -> bool {
+    let start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b':' || !b.is_ascii();
+    match text.as_bytes() {
+        [first, rest @ ..] => {
+            start(*first)
+                && rest
+                    .iter()
+                    .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.')
+        }
+        [] => false,
+    }
+}
+
 /// The root's attributes are well-formed and unique; the namespace, when given, is S3's.
 fn check_namespace(attributes: &str) -> Result<(), String> {
-    let mut attributes = Attributes::new(attributes, true);
+    let mut attributes = Attributes::new(attributes);
     while let Some(attribute) = attributes.next() {
         let (key, value) = attribute?;
         if key == "xmlns" {
@@ -764,6 +783,12 @@ mod tests {
             "<?xml encoding=utf-8?>",
             "<?xml version?>",
             "<?xml version=\"1.0\" encoding=\"utf-8?>",
+            // The declaration's attributes are read as strictly as the root's, all of them.
+            "<?xml version=\"1.0\"=\"1.oding=\"UTF-8\"?>",
+            "<?xml version=\"1.0\"encoding=\"UTF-8\"?>",
+            "<?xml version=\"1.0\" version=\"1.0\"?>",
+            "<?xml encoding=\"UTF-8\" bad?>",
+            "<?xml encoding=\"UTF-8\" encoding=\"latin1\"?>",
         ] {
             refused(&format!("{bad}{}", with_origin("a")));
         }
@@ -834,7 +859,8 @@ mod tests {
             format!("<CORSConfiguration xmlns=\"{S3_NAMESPACE}\">"),
             format!("<CORSConfiguration xmlns = '{S3_NAMESPACE}' >"),
             "<CORSConfiguration xmlns=\"&#104;ttp://s3.amazonaws.com/doc/2006-03-01/\">".to_owned(),
-            "<CORSConfiguration a=\"1\"b='>'>".to_owned(),
+            "<CORSConfiguration a=\"1\"\tb='>'>".to_owned(),
+            "<CORSConfiguration _:x.y-z=\"1\" é='2'>".to_owned(),
             "<CORSConfiguration xmlns:x=\"urn:x\">".to_owned(),
         ];
         let rule = format!("<CORSRule><AllowedOrigin>a</AllowedOrigin>{RULE_OK}</CORSRule>");
@@ -852,6 +878,13 @@ mod tests {
             "<CORSConfiguration a=\"1>",
             "<CORSConfiguration xmlns=\"&bad;\">",
             "<CORSConfigurationxmlns=\"x\">",
+            // XML wants whitespace between attributes, a name before '=', no '<' in a value.
+            "<CORSConfiguration a=\"1\"b='2'>",
+            "<CORSConfiguration =\"1\">",
+            "<CORSConfiguration a=\"1\" =\"2\">",
+            "<CORSConfiguration 1a=\"1\">",
+            "<CORSConfiguration a\"b=\"1\">",
+            "<CORSConfiguration a=\"<\">",
         ] {
             refused(&format!("{open}{rule}</CORSConfiguration>"));
         }
