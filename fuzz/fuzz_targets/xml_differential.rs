@@ -133,13 +133,16 @@ impl Parser {
                 value.push(ch);
                 Ok(())
             }
-            Event::Decl(decl) => match decl.encoding() {
-                Some(Ok(encoding)) if !encoding.eq_ignore_ascii_case("utf-8") => {
-                    Err("unsupported encoding".to_owned())
+            Event::Decl(decl) => {
+                // `decl` derefs to the instruction's content, `xml` and the attributes.
+                let content = BytesStart::from_content(&*decl, 3);
+                for (key, value) in strict_attributes(&content)? {
+                    if key == "encoding" && !value.eq_ignore_ascii_case("utf-8") {
+                        return Err("unsupported encoding".to_owned());
+                    }
                 }
-                Some(Err(e)) => Err(format!("bad xml declaration: {e}")),
-                _ => Ok(()),
-            },
+                Ok(())
+            }
             Event::DocType(_) => Err("DOCTYPE is not allowed".to_owned()),
             Event::Comment(_) | Event::PI(_) | Event::Eof => Ok(()),
         }
@@ -236,6 +239,7 @@ impl Parser {
 }
 
 fn check_namespace(start: &BytesStart<'_>) -> Result<(), String> {
+    strict_attributes(start)?;
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
         if attribute.key.0 == "xmlns" {
@@ -248,6 +252,39 @@ fn check_namespace(start: &BytesStart<'_>) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The attributes as raw `(name, value)` pairs, held to what XML 1.0 writes, which
+/// quick-xml's reader does not check: whitespace before each attribute, a name (simplified
+/// to ASCII letters, `_`, `:` and non-ASCII first, also digits, `-` and `.` after), no `<`
+/// in a value. Duplicates are refused by quick-xml's own checks.
+fn strict_attributes<'a>(start: &'a BytesStart<'_>) -> Result<Vec<(&'a str, &'a str)>, String> {
+    let raw = start.attributes_raw();
+    let mut pairs = Vec::new();
+    for attribute in start.attributes().with_checks(true) {
+        let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
+        let key: &'a str = attribute.key.0;
+        let offset = key.as_ptr() as usize - raw.as_ptr() as usize;
+        let spaced = raw[..offset]
+            .chars()
+            .next_back()
+            .is_some_and(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        let mut chars = key.chars();
+        let first = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || "_:".contains(c) || !c.is_ascii());
+        let named = first
+            && chars.all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c) || !c.is_ascii());
+        let value: &'a str = match attribute.value {
+            std::borrow::Cow::Borrowed(value) => value,
+            std::borrow::Cow::Owned(_) => return Err("unexpected owned value".to_owned()),
+        };
+        if !spaced || !named || value.contains('<') {
+            return Err(format!("bad attribute {key:?}"));
+        }
+        pairs.push((key, value));
+    }
+    Ok(pairs)
 }
 
 fn parse_max_age(text: &str) -> Result<u32, String> {
