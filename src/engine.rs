@@ -12,10 +12,10 @@ use crate::decision::{
 use crate::error::ConfigError;
 use crate::method::CorsMethod;
 use crate::pattern::{
-    HeaderIndex, MAX_INDEXED_RULES, NAME_BUF, OriginIndex, RuleSet, load_word, name_head,
-    not_plain, rule_bit,
+    HeaderIndex, MAX_INDEXED_RULES, NAME_BUF, OriginIndex, RuleSet, name_head, not_plain, rule_bit,
 };
 use crate::request::{CorsRequest, HeaderLines, ResourceType};
+use crate::swar::load_word;
 use crate::validate::{ValidationOptions, is_tchar};
 
 /// When to send `Vary`. The default is S3's behaviour.
@@ -182,6 +182,7 @@ impl CorsEngine {
             });
         }
         let mut origins = OriginIndex::default();
+        origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
         let mut methods = [0; 5];
         let mut rules = Vec::with_capacity(config.rules.len());
         for (index, rule) in config.rules.iter().enumerate() {

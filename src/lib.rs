@@ -74,6 +74,7 @@ mod json;
 mod method;
 mod pattern;
 mod request;
+mod swar;
 mod validate;
 mod xml;
 

@@ -8,8 +8,11 @@
 //! a cost that does not grow with the number of rules: exact origins sit in a hash map, and
 //! wildcard patterns in hash maps keyed by their suffix (or prefix), one map per length.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::swar::{HIGH, bytes_in, load_word, short_word};
 
 /// A compiled origin or header-name pattern: exact text, `*` alone, or one `*` inside.
 ///
@@ -184,15 +187,6 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Up to 8 bytes as a little-endian word, zero-padded.
-#[inline]
-fn short_word(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
-    let len = bytes.len().min(8);
-    word[..len].copy_from_slice(&bytes[..len]);
-    u64::from_le_bytes(word)
-}
-
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Maps keyed by byte strings of one length, grouped by that length (ascending).
@@ -218,6 +212,12 @@ pub(crate) struct OriginIndex {
 }
 
 impl OriginIndex {
+    /// Makes room for `entries` more exact entries, which most entries are, so a large
+    /// configuration is not rehashed as it grows.
+    pub(crate) fn reserve(&mut self, entries: usize) {
+        self.exact.reserve(entries);
+    }
+
     /// Adds one origin entry of one rule. Entries with more than one `*` never reach here
     /// (validation refuses them).
     pub(crate) fn insert(&mut self, entry: &str, rule: usize) {
@@ -380,8 +380,10 @@ pub(crate) struct HeaderIndex {
     general: Vec<(Pattern, RuleSet)>,
     /// Every entry, when there are many.
     large: Option<OriginIndex>,
-    /// Every entry, for names longer than [`NAME_BUF`].
-    all: Vec<(Pattern, RuleSet)>,
+    /// Every entry, for names longer than [`NAME_BUF`]: ranges of `all_text`.
+    all: Vec<LongNameEntry>,
+    /// The lower-cased entries, one after another.
+    all_text: Box<str>,
 }
 
 /// An exact or `prefix*` entry, with its first and last words ready for one-instruction
@@ -427,45 +429,67 @@ impl HeaderEntry {
 
 impl HeaderIndex {
     /// Indexes every rule's `AllowedHeader` entries (entries with more than one `*` never
-    /// reach here: validation refuses them).
+    /// reach here: validation refuses them, and they are skipped).
+    ///
+    /// Compiling runs once per stored configuration, but a 64 KB document can hold a few
+    /// thousand entries, so this allocates little per entry: an entry already in lower case
+    /// is borrowed, duplicates are merged through a map that borrows them, and the copy kept
+    /// for long names is one string for all entries.
     pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Self {
         let mut index = HeaderIndex::default();
-        let mut distinct: Vec<(Pattern, Box<str>, RuleSet)> = Vec::new();
-        let mut seen: FxMap<Box<str>, usize> = FxMap::default();
-        for (rule, entries) in rules.enumerate() {
-            for entry in entries {
-                let lower = entry.to_ascii_lowercase();
-                let Some(pattern) = Pattern::header(&lower) else {
-                    continue;
+        let mut entries: Vec<(Cow<'a, str>, RuleSet)> = Vec::new();
+        for (rule, rule_entries) in rules.enumerate() {
+            for entry in rule_entries {
+                let lower = if entry.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(entry.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(entry.as_str())
                 };
-                if pattern.is_any() {
-                    index.any |= rule_bit(rule);
-                    continue;
-                }
-                match seen.get(lower.as_str()) {
-                    Some(&at) => distinct[at].2 |= rule_bit(rule),
-                    None => {
-                        seen.insert(lower.as_str().into(), distinct.len());
-                        distinct.push((pattern, lower.into(), rule_bit(rule)));
+                match lower.bytes().filter(|&b| b == b'*').count() {
+                    0 => {}
+                    1 if *lower == *"*" => {
+                        index.any |= rule_bit(rule);
+                        continue;
                     }
+                    1 => {}
+                    _ => continue,
+                }
+                entries.push((lower, rule_bit(rule)));
+            }
+        }
+        // Merge duplicates into the first of each, by a map that borrows the entries.
+        let mut first: FxMap<&str, usize> = FxMap::default();
+        first.reserve(entries.len());
+        let mut distinct: Vec<(&str, RuleSet)> = Vec::with_capacity(entries.len());
+        for (text, bits) in &entries {
+            match first.get(&**text) {
+                Some(&at) => distinct[at].1 |= bits,
+                None => {
+                    first.insert(text, distinct.len());
+                    distinct.push((text, *bits));
                 }
             }
         }
+        // Exact and `prefix*` entries.
         let simple = distinct
             .iter()
-            .filter(|(p, _, _)| !p.is_wildcard() || p.suffix().is_empty())
+            .filter(|(text, _)| text.split_once('*').is_none_or(|(_, s)| s.is_empty()))
             .count();
         if simple > SMALL_ENTRIES {
             let mut large = OriginIndex::default();
-            for (_, text, bits) in &distinct {
+            large.reserve(distinct.len());
+            for (text, bits) in &distinct {
                 large.insert_set(text.as_bytes(), *bits);
             }
             large.finish();
             index.large = Some(large);
         } else {
-            for (pattern, _, bits) in &distinct {
-                if pattern.is_wildcard() && !pattern.suffix().is_empty() {
-                    index.general.push((pattern.clone(), *bits));
+            for (text, bits) in &distinct {
+                let Some(pattern) = Pattern::build(text, true) else {
+                    continue;
+                };
+                if !pattern.suffix().is_empty() {
+                    index.general.push((pattern, *bits));
                     continue;
                 }
                 let bytes = pattern.prefix_or_exact().as_bytes();
@@ -494,7 +518,21 @@ impl HeaderIndex {
             *slot = u8::try_from(before).unwrap_or(u8::MAX);
         }
         index.first = first.into();
-        index.all = distinct.into_iter().map(|(p, _, bits)| (p, bits)).collect();
+        let mut text = String::with_capacity(distinct.iter().map(|(t, _)| t.len()).sum());
+        index.all = distinct
+            .iter()
+            .map(|(entry, rules)| {
+                let start = text.len();
+                text.push_str(entry);
+                LongNameEntry {
+                    start,
+                    end: text.len(),
+                    star: entry.find('*').map(|at| start + at),
+                    rules: *rules,
+                }
+            })
+            .collect();
+        index.all_text = text.into();
         index
     }
 
@@ -532,48 +570,41 @@ impl HeaderIndex {
 
     /// As [`HeaderIndex::allowing`], for a name in any case (the slow path for long names).
     pub(crate) fn allowing_any_case(&self, name: &str) -> RuleSet {
+        let name = name.as_bytes();
+        let text = self.all_text.as_bytes();
         let mut rules = self.any;
-        for (pattern, bits) in &self.all {
-            if pattern.is_match(name) {
-                rules |= bits;
+        for entry in &self.all {
+            let matched = match entry.star {
+                None => name.eq_ignore_ascii_case(&text[entry.start..entry.end]),
+                Some(star) => {
+                    let (prefix, suffix) = (&text[entry.start..star], &text[star + 1..entry.end]);
+                    name.len() >= prefix.len() + suffix.len()
+                        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+                        && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+                }
+            };
+            if matched {
+                rules |= entry.rules;
             }
         }
         rules
     }
 }
 
-/// One in every byte.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// The high bit of every byte.
-const HIGH: u64 = ONES * 0x80;
-
-/// The 8 bytes of `bytes` from `at` as a little-endian word, zero-padded past the end,
-/// without a `memcpy`. `at` is below `bytes.len()`.
-#[inline]
-pub(crate) fn load_word(bytes: &[u8], at: usize) -> u64 {
-    if let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-        return u64::from_le_bytes(*word);
-    }
-    match bytes.last_chunk::<8>() {
-        // The last word holds the wanted bytes at its top; shift them down.
-        Some(last) if at < bytes.len() => u64::from_le_bytes(*last) >> (8 * (at + 8 - bytes.len())),
-        _ => bytes.get(at..).map_or(0, short_word),
-    }
+/// An entry of the header index kept for names too long for the lower-casing buffer: a
+/// range of [`HeaderIndex::all_text`], with where its `*` is.
+#[derive(Debug, Clone)]
+struct LongNameEntry {
+    start: usize,
+    end: usize,
+    star: Option<usize>,
+    rules: RuleSet,
 }
 
 /// [`head_word`] of the name `bytes[at..at + len]`.
 #[inline]
 pub(crate) fn name_head(bytes: &[u8], at: usize, len: usize) -> u64 {
     load_word(bytes, at) & len_mask(len)
-}
-
-/// The high bit of each byte of `word` that is `lo..=hi`, for bytes below 0x80. `lo` is at
-/// least 1, so no sum carries into the next byte.
-#[inline]
-const fn bytes_in(low7: u64, lo: u8, hi: u8) -> u64 {
-    let at_least_lo = low7 + ONES * (0x80 - lo as u64);
-    let above_hi = low7 + ONES * (0x7f - hi as u64);
-    at_least_lo & !above_hi & HIGH
 }
 
 /// The high bit of each byte of `word` that is a lower-case letter, a digit or `-`: the
@@ -682,12 +713,7 @@ mod tests {
     }
 
     #[test]
-    fn words_load_padded_at_the_end() {
-        let bytes = b"abcdefghij";
-        assert_eq!(load_word(bytes, 0), u64::from_le_bytes(*b"abcdefgh"));
-        assert_eq!(load_word(bytes, 4), u64::from_le_bytes(*b"efghij\0\0"));
-        assert_eq!(load_word(bytes, 9), u64::from(b'j'));
-        assert_eq!(load_word(b"abc", 1), u64::from_le_bytes(*b"bc\0\0\0\0\0\0"));
+    fn plain_names_and_equal_bytes_word_by_word() {
         assert_eq!(not_plain(u64::from_le_bytes(*b"x-amz-09")), 0);
         assert_ne!(not_plain(u64::from_le_bytes(*b"x-Amz-09")), 0);
         assert_ne!(not_plain(u64::from_le_bytes(*b"x,amz-09")), 0);

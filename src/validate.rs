@@ -13,6 +13,8 @@
 use crate::config::{CorsConfiguration, CorsRule};
 use crate::error::{ConfigError, Field};
 use crate::method::CorsMethod;
+use crate::pattern::not_plain;
+use crate::swar::{bytes_eq, control_bytes};
 
 /// The most rules S3 accepts.
 pub const S3_MAX_RULES: usize = 100;
@@ -221,17 +223,26 @@ fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
 
 /// The number of `*` in a value that may be stored, or `None` when it holds a character it may
 /// not: a control character (C0 or DEL), or U+FFFE or U+FFFF, which XML cannot carry (the
-/// XML writer would have to alter them). One pass over the bytes.
+/// XML writer would have to alter them). One pass over the bytes: eight at a time while
+/// none of them needs a closer look, then byte by byte.
 fn text_wildcards(value: &str) -> Option<usize> {
-    let bytes = value.as_bytes();
     let mut stars = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut rest = value.as_bytes();
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+        let word = u64::from_le_bytes(*word);
+        if control_bytes(word) | bytes_eq(word, 0x7f) | bytes_eq(word, 0xef) != 0 {
+            break;
+        }
+        stars += bytes_eq(word, b'*').count_ones() as usize;
+        rest = tail;
+    }
+    for (i, &b) in rest.iter().enumerate() {
         match b {
             b'*' => stars += 1,
             0..0x20 | 0x7f => return None,
             // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
-            0xef if bytes.get(i + 1) == Some(&0xbf)
-                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            0xef if rest.get(i + 1) == Some(&0xbf)
+                && matches!(rest.get(i + 2), Some(0xbe | 0xbf)) =>
             {
                 return None;
             }
@@ -242,10 +253,18 @@ fn text_wildcards(value: &str) -> Option<usize> {
 }
 
 /// The number of `*` in an HTTP token (`*` is a `tchar`) or the empty string, or `None` when
-/// the value is neither. One pass over the bytes.
+/// the value is neither. One pass over the bytes: eight at a time while they are lower-case
+/// letters, digits or `-` (as most names are written), then by table.
 fn token_wildcards(value: &str) -> Option<usize> {
+    let mut rest = value.as_bytes();
+    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+        if not_plain(u64::from_le_bytes(*word)) != 0 {
+            break;
+        }
+        rest = tail;
+    }
     let mut stars = 0;
-    for &b in value.as_bytes() {
+    for &b in rest {
         if !TCHAR[usize::from(b)] {
             return None;
         }
