@@ -26,6 +26,8 @@ use std::fmt::Write as _;
 
 use memchr::{memchr, memchr2, memchr3, memchr3_iter, memmem};
 
+use crate::swar::{bytes_eq, find};
+
 use crate::config::{CorsConfiguration, CorsRule};
 use crate::error::{ConfigError, Field};
 use crate::format::Format;
@@ -117,7 +119,7 @@ impl<'a> Parser<'a> {
         let bytes = self.src.as_bytes();
         loop {
             let rest = &bytes[self.pos..];
-            let Some(at) = memchr2(b'<', b'&', rest) else {
+            let Some(at) = find_markup(rest) else {
                 check_blank(rest)?;
                 self.pos = bytes.len();
                 return Ok(());
@@ -141,7 +143,10 @@ impl<'a> Parser<'a> {
                     self.close(name)?;
                 }
                 Some(_) => {
-                    let end = tag_end(bytes, self.pos + 1).ok_or("unclosed tag")?;
+                    let end = match plain_tag_end(bytes, self.pos + 1) {
+                        Some(end) => end,
+                        None => tag_end(bytes, self.pos + 1).ok_or("unclosed tag")?,
+                    };
                     let tag = &self.src[self.pos + 1..end];
                     self.pos = end + 1;
                     self.open(tag)?;
@@ -309,12 +314,15 @@ impl<'a> Parser<'a> {
     fn leaf(&mut self, name: &str) -> Result<String, String> {
         let bytes = self.src.as_bytes();
         let rest = &bytes[self.pos..];
-        // The common case: plain text straight up to the end tag.
-        if let Some(at) = memchr2(b'<', b'&', rest) {
-            if rest[at] == b'<'
-                && rest.get(at + 1) == Some(&b'/')
-                && memchr(b'\r', &rest[..at]).is_none()
-            {
+        // The common case: plain text (no reference, no carriage return) straight up to the
+        // end tag.
+        let plain_end = find(
+            rest,
+            |w| bytes_eq(w, b'<') | bytes_eq(w, b'&') | bytes_eq(w, b'\r'),
+            |r| memchr3(b'<', b'&', b'\r', r),
+        );
+        if let Some(at) = plain_end {
+            if rest[at] == b'<' && rest.get(at + 1) == Some(&b'/') {
                 let value = self.src[self.pos..self.pos + at].to_owned();
                 self.pos += at;
                 self.leaf_end(name)?;
@@ -324,7 +332,7 @@ impl<'a> Parser<'a> {
         let mut value = String::new();
         loop {
             let rest = &bytes[self.pos..];
-            let Some(at) = memchr2(b'<', b'&', rest) else {
+            let Some(at) = find_markup(rest) else {
                 return Err("unexpected end of document".to_owned());
             };
             push_text(&mut value, &self.src[self.pos..self.pos + at]);
@@ -375,6 +383,15 @@ impl<'a> Parser<'a> {
 
     /// Reads the end tag that closes the leaf `name`.
     fn leaf_end(&mut self, name: &str) -> Result<(), String> {
+        // The common case: `</name>` exactly, which is what `end_tag` would find.
+        let rest = &self.src.as_bytes()[self.pos..];
+        if rest.get(2..2 + name.len()) == Some(name.as_bytes())
+            && rest.starts_with(b"</")
+            && rest.get(2 + name.len()) == Some(&b'>')
+        {
+            self.pos += name.len() + 3;
+            return Ok(());
+        }
         let (end, found) = self.end_tag()?;
         if found != name {
             return Err(format!(
@@ -443,9 +460,41 @@ fn check_blank(text: &[u8]) -> Result<(), String> {
     }
 }
 
+/// The position of the `>` right after the tag name at `from`, when it is one of the
+/// document's own element names written without attributes or whitespace (as nearly every
+/// tag is); then [`tag_end`] would find the same `>`. `None` otherwise.
+#[inline]
+fn plain_tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let names: &[&str] = match rest.first()? {
+        b'A' => &["AllowedOrigin", "AllowedMethod", "AllowedHeader"],
+        b'E' => &["ExposeHeader"],
+        b'M' => &["MaxAgeSeconds"],
+        b'C' => &[RULE],
+        b'I' => &["ID"],
+        _ => return None,
+    };
+    names.iter().find_map(|name| {
+        let len = name.len();
+        (rest.get(..len) == Some(name.as_bytes()) && rest.get(len) == Some(&b'>'))
+            .then_some(from + len)
+    })
+}
+
 /// The position of the `>` that ends the tag whose name starts at `from`; a `>` inside
 /// quotes does not end it.
 fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let first = find(
+        rest,
+        |w| bytes_eq(w, b'>') | bytes_eq(w, b'\'') | bytes_eq(w, b'"'),
+        |r| memchr3(b'>', b'\'', b'"', r),
+    )?;
+    // Most tags have no attributes, so no quotes.
+    if rest[first] == b'>' {
+        return Some(from + first);
+    }
+    let from = from + first;
     let mut quote = 0u8;
     for i in memchr3_iter(b'>', b'\'', b'"', &bytes[from..]) {
         let b = bytes[from + i];
@@ -459,6 +508,16 @@ fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The first `<` or `&`: where the text between markup ends.
+#[inline]
+fn find_markup(bytes: &[u8]) -> Option<usize> {
+    find(
+        bytes,
+        |w| bytes_eq(w, b'<') | bytes_eq(w, b'&'),
+        |r| memchr2(b'<', b'&', r),
+    )
 }
 
 /// Appends text with XML 1.0's end-of-line handling: CRLF and a lone CR become LF.
