@@ -990,6 +990,34 @@ mod tests {
     }
 
     #[test]
+    fn element_names_are_matched_whole() {
+        // Names that start like the document's own, and its own with other spellings of
+        // the tag around them, which the quick tag paths must hand to the general reading.
+        for bad in [
+            "<AllowedOrigins>a</AllowedOrigins>",
+            "<AllowedOrigin>a</AllowedOrigins>",
+            "<AllowedOrigin>a</AllowedOrigi>",
+            "<Allowedorigin>a</Allowedorigin>",
+            "<IDs>a</IDs>",
+            "<AllowedOrigin>a</AllowedOrigin",
+        ] {
+            let doc = format!(
+                "<CORSConfiguration><CORSRule>{bad}{RULE_OK}</CORSRule></CORSConfiguration>"
+            );
+            refused(&doc);
+        }
+        for good in [
+            "<AllowedOrigin\t>a</AllowedOrigin\n>",
+            "<AllowedOrigin a='>'>a</AllowedOrigin>",
+        ] {
+            let doc = format!(
+                "<CORSConfiguration><CORSRule >{good}{RULE_OK}</CORSRule></CORSConfiguration>"
+            );
+            assert_eq!(origin(&doc), "a", "{doc}");
+        }
+    }
+
+    #[test]
     fn carriage_returns_become_line_feeds_in_text_and_cdata() {
         assert_eq!(origin(&with_origin("a\r\nb\rc\n\r")), "a\nb\nc\n\n");
         assert_eq!(origin(&with_origin("<![CDATA[a\r\nb\r]]>")), "a\nb\n");
