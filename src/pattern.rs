@@ -105,22 +105,37 @@ impl Pattern {
 
     /// [`Pattern::is_match`] on bytes.
     pub(crate) fn is_match_bytes(&self, candidate: &[u8]) -> bool {
-        let eq = |a: &[u8], b: &[u8]| {
-            if self.ignore_case {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a == b
-            }
-        };
         match &self.repr {
-            PatternRepr::Exact(text) => eq(text.as_bytes(), candidate),
-            PatternRepr::Any => true,
-            PatternRepr::Wildcard { prefix, suffix } => {
-                let (prefix, suffix) = (prefix.as_bytes(), suffix.as_bytes());
-                candidate.len() >= prefix.len() + suffix.len()
-                    && eq(prefix, &candidate[..prefix.len()])
-                    && eq(suffix, &candidate[candidate.len() - suffix.len()..])
+            PatternRepr::Exact(text) => {
+                parts_match(text.as_bytes(), None, candidate, self.ignore_case)
             }
+            PatternRepr::Any => true,
+            PatternRepr::Wildcard { prefix, suffix } => parts_match(
+                prefix.as_bytes(),
+                Some(suffix.as_bytes()),
+                candidate,
+                self.ignore_case,
+            ),
+        }
+    }
+}
+
+/// Whether `candidate` is `head` exactly (no `suffix`), or `head`, anything, then `suffix`.
+#[inline]
+fn parts_match(head: &[u8], suffix: Option<&[u8]>, candidate: &[u8], ignore_case: bool) -> bool {
+    let eq = |a: &[u8], b: &[u8]| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    match suffix {
+        None => eq(head, candidate),
+        Some(suffix) => {
+            candidate.len() >= head.len() + suffix.len()
+                && eq(head, &candidate[..head.len()])
+                && eq(suffix, &candidate[candidate.len() - suffix.len()..])
         }
     }
 }
@@ -574,16 +589,11 @@ impl HeaderIndex {
         let text = self.all_text.as_bytes();
         let mut rules = self.any;
         for entry in &self.all {
-            let matched = match entry.star {
-                None => name.eq_ignore_ascii_case(&text[entry.start..entry.end]),
-                Some(star) => {
-                    let (prefix, suffix) = (&text[entry.start..star], &text[star + 1..entry.end]);
-                    name.len() >= prefix.len() + suffix.len()
-                        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-                        && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-                }
+            let (head, suffix) = match entry.star {
+                None => (&text[entry.start..entry.end], None),
+                Some(star) => (&text[entry.start..star], Some(&text[star + 1..entry.end])),
             };
-            if matched {
+            if parts_match(head, suffix, name, true) {
                 rules |= entry.rules;
             }
         }
