@@ -17,8 +17,8 @@
 //!   CDATA become line feeds, as XML 1.0's end-of-line handling requires;
 //! - attributes on the root and in the declaration only as XML writes them: whitespace before
 //!   each, a name, `=`, a quoted value without `<`, no name twice; an `xmlns`, when given,
-//!   must be S3's namespace; other elements' tags are not read past
-//!   their names (a quoted `>` does not end a tag);
+//!   must be S3's namespace; other elements' tags are not read past their names (a quoted
+//!   `>` does not end a tag);
 //! - end tags must name the element they close (whitespace may follow the name); text outside
 //!   values must be whitespace.
 
@@ -26,11 +26,10 @@ use std::fmt::Write as _;
 
 use memchr::{memchr, memchr2, memchr3, memchr3_iter, memmem};
 
-use crate::swar::{bytes_eq, find};
-
 use crate::config::{CorsConfiguration, CorsRule};
 use crate::error::{ConfigError, Field};
 use crate::format::Format;
+use crate::swar::{bytes_eq, find};
 pub(crate) use crate::validate::Dialect;
 
 /// The S3 namespace, written on output and accepted (or absent) on input.
