@@ -3,6 +3,8 @@
 //! and no target features. Each test returns a mask holding the high bit of every byte that
 //! passes, so `trailing_zeros() / 8` is the first such byte (words are little-endian).
 
+use memchr::{memchr2, memchr3};
+
 /// One in every byte.
 pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
 /// The high bit of every byte.
@@ -67,13 +69,34 @@ pub(crate) const fn splat(byte: u8) -> u64 {
 /// How far [`find`] looks word by word before it hands over to `memchr`.
 const SHORT: usize = 32;
 
-/// The first position in `bytes` whose byte `marks` flags. Most distances in a CORS document
-/// are a few dozen bytes, where `memchr`'s vectorised search spends more setting up than
-/// searching, so the first [`SHORT`] bytes are tested a word at a time and `long` (a
-/// `memchr` search for the same bytes) takes the rest. `marks` must not flag a zero byte:
-/// the last word is zero-padded.
+/// The first position of `a` or `b` in `bytes` (neither may be zero). Most distances in a
+/// CORS document are a few dozen bytes, where `memchr`'s vectorised search spends more
+/// setting up than searching, so the first [`SHORT`] bytes are tested a word at a time and
+/// `memchr` takes the rest.
+#[inline]
+pub(crate) fn find2(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    find(
+        bytes,
+        |w| bytes_eq(w, a) | bytes_eq(w, b),
+        |r| memchr2(a, b, r),
+    )
+}
+
+/// [`find2`] for three bytes.
+#[inline]
+pub(crate) fn find3(bytes: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+    find(
+        bytes,
+        |w| bytes_eq(w, a) | bytes_eq(w, b) | bytes_eq(w, c),
+        |r| memchr3(a, b, c, r),
+    )
+}
+
+/// The first position in `bytes` whose byte `marks` flags: the first [`SHORT`] bytes a word
+/// at a time, then `long` (a `memchr` search for the same bytes). `marks` must not flag a
+/// zero byte: the last word is zero-padded.
 #[inline(always)]
-pub(crate) fn find(
+fn find(
     bytes: &[u8],
     marks: impl Fn(u64) -> u64,
     long: impl FnOnce(&[u8]) -> Option<usize>,
@@ -129,15 +152,20 @@ mod tests {
 
     #[test]
     fn find_agrees_with_a_byte_search_at_every_length() {
-        let marks = |w: u64| bytes_eq(w, b'<') | bytes_eq(w, b'&');
-        let long = |r: &[u8]| r.iter().position(|&b| b == b'<' || b == b'&');
+        let search = |r: &[u8], set: &[u8]| r.iter().position(|b| set.contains(b));
         for len in 0..80 {
             for at in 0..=len {
                 let mut bytes = vec![b'a'; len];
                 if at < len {
-                    bytes[at] = if at % 2 == 0 { b'<' } else { b'&' };
+                    bytes[at] = [b'<', b'&', b'>'][at % 3];
                 }
-                assert_eq!(find(&bytes, marks, long), long(&bytes), "{len} {at}");
+                assert_eq!(
+                    find2(&bytes, b'<', b'&'),
+                    search(&bytes, b"<&"),
+                    "{len} {at}"
+                );
+                let three = find3(&bytes, b'<', b'&', b'>');
+                assert_eq!(three, search(&bytes, b"<&>"), "{len} {at}");
             }
         }
     }

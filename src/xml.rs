@@ -24,12 +24,12 @@
 
 use std::fmt::Write as _;
 
-use memchr::{memchr, memchr2, memchr3, memchr3_iter, memmem};
+use memchr::{memchr, memchr3, memchr3_iter, memmem};
 
 use crate::config::{CorsConfiguration, CorsRule};
 use crate::error::{ConfigError, Field};
 use crate::format::Format;
-use crate::swar::{bytes_eq, find};
+use crate::swar::{find2, find3};
 pub(crate) use crate::validate::Dialect;
 
 /// The S3 namespace, written on output and accepted (or absent) on input.
@@ -118,7 +118,7 @@ impl<'a> Parser<'a> {
         let bytes = self.src.as_bytes();
         loop {
             let rest = &bytes[self.pos..];
-            let Some(at) = find_markup(rest) else {
+            let Some(at) = find2(rest, b'<', b'&') else {
                 check_blank(rest)?;
                 self.pos = bytes.len();
                 return Ok(());
@@ -315,12 +315,7 @@ impl<'a> Parser<'a> {
         let rest = &bytes[self.pos..];
         // The common case: plain text (no reference, no carriage return) straight up to the
         // end tag.
-        let plain_end = find(
-            rest,
-            |w| bytes_eq(w, b'<') | bytes_eq(w, b'&') | bytes_eq(w, b'\r'),
-            |r| memchr3(b'<', b'&', b'\r', r),
-        );
-        if let Some(at) = plain_end {
+        if let Some(at) = find3(rest, b'<', b'&', b'\r') {
             if rest[at] == b'<' && rest.get(at + 1) == Some(&b'/') {
                 let value = self.src[self.pos..self.pos + at].to_owned();
                 self.pos += at;
@@ -331,7 +326,7 @@ impl<'a> Parser<'a> {
         let mut value = String::new();
         loop {
             let rest = &bytes[self.pos..];
-            let Some(at) = find_markup(rest) else {
+            let Some(at) = find2(rest, b'<', b'&') else {
                 return Err("unexpected end of document".to_owned());
             };
             push_text(&mut value, &self.src[self.pos..self.pos + at]);
@@ -484,11 +479,7 @@ fn plain_tag_end(bytes: &[u8], from: usize) -> Option<usize> {
 /// quotes does not end it.
 fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
     let rest = bytes.get(from..)?;
-    let first = find(
-        rest,
-        |w| bytes_eq(w, b'>') | bytes_eq(w, b'\'') | bytes_eq(w, b'"'),
-        |r| memchr3(b'>', b'\'', b'"', r),
-    )?;
+    let first = find3(rest, b'>', b'\'', b'"')?;
     // Most tags have no attributes, so no quotes.
     if rest[first] == b'>' {
         return Some(from + first);
@@ -507,16 +498,6 @@ fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// The first `<` or `&`: where the text between markup ends.
-#[inline]
-fn find_markup(bytes: &[u8]) -> Option<usize> {
-    find(
-        bytes,
-        |w| bytes_eq(w, b'<') | bytes_eq(w, b'&'),
-        |r| memchr2(b'<', b'&', r),
-    )
 }
 
 /// Appends text with XML 1.0's end-of-line handling: CRLF and a lone CR become LF.
