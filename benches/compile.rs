@@ -5,9 +5,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
+use bucket_cors::s3::MAX_DOCUMENT_BYTES;
 use bucket_cors::{
-    CorsConfiguration, CorsEngine, CorsRule, Dialect, EngineOptions, Format, MAX_DOCUMENT_BYTES,
-    ValidationOptions,
+    CorsConfiguration, CorsEngine, CorsRule, Dialect, EngineOptions, Format, ValidationOptions,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

@@ -6,39 +6,14 @@
 
 use std::fmt;
 
-use crate::error::S3ErrorCode;
+use crate::header::{
+    ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, EXPOSE_HEADERS, MAX_AGE, VARY,
+};
 use crate::request::{HeaderLines, ResourceType};
-
-/// `Access-Control-Allow-Origin` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Origin)).
-pub const ALLOW_ORIGIN: &str = "Access-Control-Allow-Origin";
-/// `Access-Control-Allow-Credentials` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Credentials)).
-pub const ALLOW_CREDENTIALS: &str = "Access-Control-Allow-Credentials";
-/// `Access-Control-Allow-Methods` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Methods)).
-pub const ALLOW_METHODS: &str = "Access-Control-Allow-Methods";
-/// `Access-Control-Allow-Headers` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Allow-Headers)).
-pub const ALLOW_HEADERS: &str = "Access-Control-Allow-Headers";
-/// `Access-Control-Expose-Headers` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Expose-Headers)).
-pub const EXPOSE_HEADERS: &str = "Access-Control-Expose-Headers";
-/// `Access-Control-Max-Age` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age)).
-pub const MAX_AGE: &str = "Access-Control-Max-Age";
-/// `Vary` ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Vary)).
-pub const VARY: &str = "Vary";
-
-/// The `Vary` value S3 sends with every allowed CORS response.
-pub const VARY_CORS: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
-/// The `Vary` value of the cache-safe and OSS policies on responses no rule allowed.
-pub const VARY_ORIGIN: &str = "Origin";
-
-/// S3's message for `OPTIONS` without `Origin`.
-pub const MISSING_ORIGIN_MESSAGE: &str = "Insufficient information. Origin request header needed.";
-/// S3's message for `OPTIONS` to a bucket without a CORS configuration.
-pub const NOT_ENABLED_MESSAGE: &str = "CORSResponse: CORS is not enabled for this bucket.";
-/// S3's message for `OPTIONS` to a bucket that does not exist.
-pub const BUCKET_NOT_FOUND_MESSAGE: &str = "CORSResponse: Bucket not found";
-/// S3's message for a preflight no rule allows, with S3's spelling ("evalution") kept.
-pub const NOT_ALLOWED_MESSAGE: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
-/// The start of S3's message for a missing or unsupported `Access-Control-Request-Method`.
-pub const INVALID_REQUEST_METHOD_PREFIX: &str = "Invalid Access-Control-Request-Method: ";
+use crate::s3::{
+    BUCKET_NOT_FOUND_MESSAGE, INVALID_REQUEST_METHOD_PREFIX, MISSING_ORIGIN_MESSAGE,
+    NOT_ALLOWED_MESSAGE, NOT_ENABLED_MESSAGE, S3ErrorCode,
+};
 
 /// The engine's answer to one request. The host must act on it.
 #[must_use = "a decision does nothing until the host writes its headers or rejection"]
@@ -134,7 +109,7 @@ pub struct Allowed<'a> {
     pub(crate) vary: Option<&'static str>,
     /// The rule's values as `http` header values, made at compile time.
     #[cfg(feature = "http")]
-    pub(crate) values: &'a crate::http::RuleValues,
+    pub(crate) values: &'a crate::adapter::http::RuleValues,
 }
 
 impl<'a> Allowed<'a> {
@@ -455,11 +430,11 @@ impl<'a> Rejection<'a> {
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
         out.push_str(self.code().as_str());
         out.push_str("</Code><Message>");
-        crate::xml::escape_into(&mut out, &self.message().to_string());
+        crate::s3::escape_into(&mut out, &self.message().to_string());
         out.push_str("</Message>");
         if let Some(method) = self.error_method() {
             out.push_str("<Method>");
-            crate::xml::escape_into(&mut out, method);
+            crate::s3::escape_into(&mut out, method);
             out.push_str("</Method>");
         }
         if let Some(resource) = self.resource_type() {
@@ -468,9 +443,9 @@ impl<'a> Rejection<'a> {
             out.push_str("</ResourceType>");
         }
         out.push_str("<RequestId>");
-        crate::xml::escape_into(&mut out, request_id);
+        crate::s3::escape_into(&mut out, request_id);
         out.push_str("</RequestId><HostId>");
-        crate::xml::escape_into(&mut out, host_id);
+        crate::s3::escape_into(&mut out, host_id);
         out.push_str("</HostId></Error>");
         out
     }

@@ -61,44 +61,35 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod config;
+pub mod adapter;
+mod codec;
 mod decision;
+mod diag;
 mod engine;
 mod error;
-mod explain;
-mod format;
-#[cfg(feature = "http")]
-pub mod http;
-mod json;
-mod method;
-mod pattern;
+pub mod header;
+mod model;
 mod request;
-mod swar;
+pub mod s3;
+mod syntax;
 mod validate;
-mod xml;
 
-pub use config::{CorsConfiguration, CorsRule, MAX_DOCUMENT_BYTES};
+#[cfg(feature = "http")]
+pub use adapter::http;
+pub use codec::Format;
 pub use decision::{
-    ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, AllowHeaders, Allowed,
-    BUCKET_NOT_FOUND_MESSAGE, Decision, EXPOSE_HEADERS, FieldValue, Headers,
-    INVALID_REQUEST_METHOD_PREFIX, MAX_AGE, MISSING_ORIGIN_MESSAGE, NOT_ALLOWED_MESSAGE,
-    NOT_ENABLED_MESSAGE, Pass, PassReason, Rejection, RejectionKind, RejectionMessage, VARY,
-    VARY_CORS, VARY_ORIGIN,
+    AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
+    RejectionKind, RejectionMessage,
 };
+pub use diag::explain::{Explanation, HeaderTrace, RuleTrace};
+pub use diag::lint;
 pub use engine::{CorsEngine, EngineOptions, VaryPolicy};
-pub use error::{ConfigError, Field, MALFORMED_XML_MESSAGE, S3ErrorCode};
-pub use explain::{Explanation, HeaderTrace, RuleTrace};
-pub use format::Format;
-pub use method::CorsMethod;
-pub use pattern::Pattern;
+pub use error::{ConfigError, Field};
+pub use model::{CorsConfiguration, CorsMethod, CorsRule};
 pub use request::{CorsRequest, HeaderLines, ResourceType};
-pub use validate::{Dialect, MAX_ID_CHARS, OSS_MAX_RULES, S3_MAX_RULES, ValidationOptions};
-pub use xml::S3_NAMESPACE;
-
-/// Pitfall warnings: [`lint::lint`] checks a configuration S3 accepts for origins that never
-/// match, risky wildcards, unreachable rules and the like, each with a stable code and a fix.
-pub mod lint;
+pub use validate::{Dialect, ValidationOptions};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -80,7 +80,7 @@ impl<'a> HeaderLines<'a> {
     }
 
     /// Every `Access-Control-Request-Headers` line of a header map, read in place. A line
-    /// that is not UTF-8 reads as [`crate::http::UNDECODABLE`], which no rule allows.
+    /// that is not UTF-8 reads as [`crate::adapter::http::UNDECODABLE`], which no rule allows.
     #[cfg(feature = "http")]
     pub(crate) fn from_map(map: &'a ::http::HeaderMap) -> Self {
         let mut all = map
@@ -99,7 +99,7 @@ impl<'a> HeaderLines<'a> {
     ) -> Self {
         match (first, more) {
             (None, _) => HeaderLines::ABSENT,
-            (Some(one), false) => HeaderLines::one(crate::http::text(one)),
+            (Some(one), false) => HeaderLines::one(crate::adapter::http::text(one)),
             (Some(_), true) => HeaderLines {
                 repr: LinesRepr::Map(map),
             },
@@ -182,7 +182,7 @@ impl<'a> Iterator for Lines<'a> {
             LinesIter::One(line) => line.take(),
             LinesIter::Slice(lines) => lines.next().copied(),
             #[cfg(feature = "http")]
-            LinesIter::Map(values) => values.next().map(crate::http::text),
+            LinesIter::Map(values) => values.next().map(crate::adapter::http::text),
         }
     }
 }

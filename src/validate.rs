@@ -10,18 +10,13 @@
 //!    error: methods (the first bad one in document order), origins, allowed headers, expose
 //!    headers, ID characters.
 
-use crate::config::{CorsConfiguration, CorsRule};
+use crate::engine::pattern::not_plain;
+use crate::engine::swar::{bytes_eq, control_bytes};
 use crate::error::{ConfigError, Field};
-use crate::method::CorsMethod;
-use crate::pattern::not_plain;
-use crate::swar::{bytes_eq, control_bytes};
-
-/// The most rules S3 accepts.
-pub const S3_MAX_RULES: usize = 100;
-/// The most rules Alibaba OSS accepts.
-pub const OSS_MAX_RULES: usize = 10;
-/// The longest `ID` S3 accepts, in characters.
-pub const MAX_ID_CHARS: usize = 255;
+use crate::model::CorsMethod;
+use crate::model::{CorsConfiguration, CorsRule};
+use crate::s3::{MAX_ID_CHARS, OSS_MAX_RULES, S3_MAX_RULES};
+use crate::syntax::TCHAR;
 
 /// Whose rules a configuration is checked against.
 #[non_exhaustive]
@@ -85,7 +80,8 @@ impl CorsConfiguration {
     /// Checks the configuration against S3's rules and answers as S3 would.
     ///
     /// ```
-    /// use bucket_cors::{CorsConfiguration, CorsRule, S3ErrorCode};
+    /// use bucket_cors::{CorsConfiguration, CorsRule};
+    /// use bucket_cors::s3::S3ErrorCode;
     ///
     /// let config = CorsConfiguration::new(vec![
     ///     CorsRule::new().allowed_origin("*").allowed_method("PATCH"),
@@ -271,26 +267,4 @@ fn token_wildcards(value: &str) -> Option<usize> {
         stars += usize::from(b == b'*');
     }
     Some(stars)
-}
-
-/// [`is_tchar`] as a table.
-static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = is_tchar(b as u8);
-        b += 1;
-    }
-    table
-};
-
-/// True for an HTTP token (RFC 9110 `tchar`s only), which includes `*`.
-pub(crate) fn is_token(value: &str) -> bool {
-    !value.is_empty() && value.bytes().all(is_tchar)
-}
-
-pub(crate) const fn is_tchar(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`'
-        | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }

@@ -276,7 +276,7 @@ fn error_body_has_s3_elements_in_order() {
     let body = rejection.to_xml("R1", "H<1>");
     let expected = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessForbidden</Code><Message>{}</Message><Method>PUT</Method><ResourceType>BUCKET</ResourceType><RequestId>R1</RequestId><HostId>H&lt;1&gt;</HostId></Error>",
-        bucket_cors::NOT_ALLOWED_MESSAGE
+        bucket_cors::s3::NOT_ALLOWED_MESSAGE
     );
     assert_eq!(body, expected);
 }

@@ -1,10 +1,8 @@
 //! One line per validation rule: a document, and S3's answer to it (code, status, message,
 //! the rule at fault), plus the lowercase log text.
 
-use bucket_cors::{
-    ConfigError, CorsConfiguration, CorsRule, Dialect, Format, MAX_DOCUMENT_BYTES,
-    ValidationOptions,
-};
+use bucket_cors::s3::MAX_DOCUMENT_BYTES;
+use bucket_cors::{ConfigError, CorsConfiguration, CorsRule, Dialect, Format, ValidationOptions};
 
 const MALFORMED: &str =
     "The XML you provided was not well-formed or did not validate against our published schema";

@@ -3,7 +3,8 @@
 //! checks that both accept with equal configurations or both refuse.
 #![no_main]
 
-use bucket_cors::{CorsConfiguration, CorsRule, MAX_DOCUMENT_BYTES};
+use bucket_cors::{CorsConfiguration, CorsRule};
+use bucket_cors::s3::{MAX_DOCUMENT_BYTES};
 use libfuzzer_sys::fuzz_target;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};

@@ -9,12 +9,9 @@
 //!   validates compiles and answers requests made from its own rules.
 
 use arbitrary::{Arbitrary, Unstructured};
-use bucket_cors::{
-    ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, ConfigError, CorsConfiguration,
-    CorsEngine, CorsMethod, CorsRequest, Decision, Dialect, EXPOSE_HEADERS, EngineOptions,
-    FieldValue, Format, HeaderLines, MAX_AGE, MAX_DOCUMENT_BYTES, RejectionKind, ResourceType,
-    S3ErrorCode, VARY, VARY_CORS, VARY_ORIGIN, ValidationOptions, VaryPolicy,
-};
+use bucket_cors::{ConfigError, CorsConfiguration, CorsEngine, CorsMethod, CorsRequest, Decision, Dialect, EngineOptions, FieldValue, Format, HeaderLines, RejectionKind, ResourceType, ValidationOptions, VaryPolicy};
+use bucket_cors::s3::{MAX_DOCUMENT_BYTES, S3ErrorCode};
+use bucket_cors::header::{ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, EXPOSE_HEADERS, MAX_AGE, VARY, VARY_CORS, VARY_ORIGIN};
 
 /// The characters XML cannot carry, which validation refuses in origins and IDs.
 pub const NONCHARACTERS: [char; 2] = ['\u{FFFE}', '\u{FFFF}'];
@@ -766,8 +763,8 @@ pub fn run_evaluate(data: &[u8]) {
 
 /// The pattern target's input: byte 0 holds flags (bit 0 header pattern, bit 1 build the
 /// candidate from the pattern, bit 2 upper-case it), then the pattern, a 0xFF byte, and the
-/// candidate (or what fills the `*`). Compares [`bucket_cors::Pattern`] and the compiled
-/// origin index and header matcher with [`glob`].
+/// candidate (or what fills the `*`). Compares the compiled origin index and header matcher
+/// with [`glob`].
 pub fn run_pattern(data: &[u8]) {
     let Some((&flags, rest)) = data.split_first() else {
         return;
@@ -788,24 +785,7 @@ pub fn run_pattern(data: &[u8]) {
         candidate = candidate.to_ascii_uppercase();
     }
     let stars = pattern.matches('*').count();
-    let compiled = if header {
-        bucket_cors::Pattern::header(&pattern)
-    } else {
-        bucket_cors::Pattern::origin(&pattern)
-    };
-    let Some(compiled) = compiled else {
-        assert!(stars > 1, "{pattern:?} refused");
-        return;
-    };
-    assert!(stars <= 1, "{pattern:?} accepted");
-    assert_eq!(compiled.is_any(), pattern == "*");
-    assert_eq!(compiled.is_wildcard(), stars == 1);
     let want = glob(pattern.as_bytes(), candidate.as_bytes(), header);
-    assert_eq!(
-        compiled.is_match(&candidate),
-        want,
-        "{pattern:?} against {candidate:?}"
-    );
     // The same through a compiled engine: the origin index, or a rule's header matcher.
     let mut rule = bucket_cors::CorsRule::new().allowed_method("GET");
     let mut req = Req {
@@ -833,8 +813,10 @@ pub fn run_pattern(data: &[u8]) {
         .allowed_origin("decoy*")
         .allowed_method("PUT");
     let Ok(engine) = CorsEngine::compile(&CorsConfiguration::new(vec![decoy, rule])) else {
-        panic!("a one-rule configuration with {pattern:?} does not compile");
+        assert!(stars > 1, "a one-rule configuration with {pattern:?} does not compile");
+        return;
     };
+    assert!(stars <= 1, "{pattern:?} with more than one `*` compiled");
     let lines: Vec<&str> = req.header_lines.iter().map(String::as_str).collect();
     let matched = engine.evaluate(&req.view(&lines)).matched_rule();
     assert_eq!(

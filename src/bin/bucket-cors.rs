@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bucket_cors::lint::{LintCode, Warning, lint};
+use bucket_cors::s3::MAX_DOCUMENT_BYTES;
 use bucket_cors::{
     ConfigError, CorsConfiguration, CorsEngine, CorsRequest, Decision, Dialect, EngineOptions,
-    Format, HeaderLines, MAX_DOCUMENT_BYTES, PassReason, ResourceType, ValidationOptions,
-    VaryPolicy,
+    Format, HeaderLines, PassReason, ResourceType, ValidationOptions, VaryPolicy,
 };
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 

@@ -5,18 +5,21 @@
 //! into bit masks, and every header value the engine can emit joined into its final text.
 //! [`CorsEngine::evaluate`] then only looks things up: it never allocates and never panics.
 
-use crate::config::CorsConfiguration;
-use crate::decision::{
-    Allowed, Decision, Pass, PassReason, Rejection, RejectionKind, VARY_CORS, VARY_ORIGIN,
-};
-use crate::error::ConfigError;
-use crate::method::CorsMethod;
-use crate::pattern::{
+pub(crate) mod pattern;
+pub(crate) mod swar;
+
+use self::pattern::{
     HeaderIndex, MAX_INDEXED_RULES, NAME_BUF, OriginIndex, RuleSet, name_head, not_plain, rule_bit,
 };
+use self::swar::load_word;
+use crate::decision::{Allowed, Decision, Pass, PassReason, Rejection, RejectionKind};
+use crate::error::ConfigError;
+use crate::header::{VARY_CORS, VARY_ORIGIN};
+use crate::model::CorsConfiguration;
+use crate::model::CorsMethod;
 use crate::request::{CorsRequest, HeaderLines, ResourceType};
-use crate::swar::load_word;
-use crate::validate::{ValidationOptions, is_tchar};
+use crate::syntax::is_tchar;
+use crate::validate::ValidationOptions;
 
 /// When to send `Vary`. The default is S3's behaviour.
 #[non_exhaustive]
@@ -119,7 +122,7 @@ pub(crate) struct CompiledRule {
     expose_headers: Option<Box<str>>,
     max_age: Option<Box<str>>,
     #[cfg(feature = "http")]
-    values: crate::http::RuleValues,
+    values: crate::adapter::http::RuleValues,
 }
 
 impl CorsEngine {
@@ -201,7 +204,7 @@ impl CorsEngine {
             rules.push(CompiledRule {
                 any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
                 #[cfg(feature = "http")]
-                values: crate::http::RuleValues::new(
+                values: crate::adapter::http::RuleValues::new(
                     &methods,
                     expose_headers.as_deref(),
                     max_age.as_deref(),

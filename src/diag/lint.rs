@@ -33,8 +33,8 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::config::{CorsConfiguration, CorsRule};
-use crate::method::CorsMethod;
+use crate::model::CorsMethod;
+use crate::model::{CorsConfiguration, CorsRule};
 
 /// The longest preflight cache a browser honours: Chromium caps `Access-Control-Max-Age` at
 /// 7200 seconds (Firefox at 86400). See

@@ -7,11 +7,11 @@
 use std::fmt;
 
 use crate::decision::{Decision, PassReason, RejectionKind};
+use crate::engine::pattern::Pattern;
 use crate::engine::{CorsEngine, is_acceptable_origin};
-use crate::method::CorsMethod;
-use crate::pattern::Pattern;
+use crate::model::CorsMethod;
 use crate::request::CorsRequest;
-use crate::validate::is_token;
+use crate::syntax::is_token;
 
 /// Why a request was decided the way it was, rule by rule.
 #[non_exhaustive]

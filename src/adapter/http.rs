@@ -74,8 +74,8 @@ pub const UNDECODABLE: &str = "\u{FFFD}\u{0}";
 static APPLICATION_XML: HeaderValue = HeaderValue::from_static("application/xml");
 static ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
 static TRUE: HeaderValue = HeaderValue::from_static("true");
-static VARY_CORS: HeaderValue = HeaderValue::from_static(crate::decision::VARY_CORS);
-static VARY_ORIGIN: HeaderValue = HeaderValue::from_static(crate::decision::VARY_ORIGIN);
+static VARY_CORS: HeaderValue = HeaderValue::from_static(crate::header::VARY_CORS);
+static VARY_ORIGIN: HeaderValue = HeaderValue::from_static(crate::header::VARY_ORIGIN);
 
 /// A header value as the engine sees it.
 #[inline]
@@ -327,14 +327,14 @@ fn append_vary(response: &mut HeaderMap, vary: Option<&'static str>) {
     };
     // The engine only hands out its two constants; telling them apart by length is enough,
     // and the text compare keeps any other value right.
-    let value =
-        if vary.len() == crate::decision::VARY_CORS.len() && vary == crate::decision::VARY_CORS {
-            VARY_CORS.clone()
-        } else if vary == crate::decision::VARY_ORIGIN {
-            VARY_ORIGIN.clone()
-        } else {
-            HeaderValue::from_static(vary)
-        };
+    let value = if vary.len() == crate::header::VARY_CORS.len() && vary == crate::header::VARY_CORS
+    {
+        VARY_CORS.clone()
+    } else if vary == crate::header::VARY_ORIGIN {
+        VARY_ORIGIN.clone()
+    } else {
+        HeaderValue::from_static(vary)
+    };
     response.append(header::VARY, value);
 }
 

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{CorsConfiguration, CorsRule};
+use crate::codec::Format;
 use crate::error::ConfigError;
-use crate::format::Format;
+use crate::model::{CorsConfiguration, CorsRule};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,4 +120,24 @@ pub(crate) fn write(config: &CorsConfiguration) -> String {
     let mut out = serde_json::to_string_pretty(&wire).unwrap_or_else(|_| String::from("{}"));
     out.push('\n');
     out
+}
+
+impl CorsConfiguration {
+    /// Reads the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}` (a `ResponseMetadata`
+    /// member, as `get-bucket-cors` prints it, is ignored), or a bare array of rules.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for JSON that is not
+    /// well-formed, has unknown or duplicated members, or values of the wrong type.
+    pub fn from_json(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::Json)
+    }
+
+    /// Writes the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}`. Empty lists and an unset
+    /// `MaxAgeSeconds` are left out, as `get-bucket-cors` leaves them out.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        self.write(Format::Json)
+    }
 }

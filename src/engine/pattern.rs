@@ -12,25 +12,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::swar::{HIGH, bytes_in, load_word, short_word};
+use crate::engine::swar::{HIGH, bytes_in, load_word, short_word};
 
 /// A compiled origin or header-name pattern: exact text, `*` alone, or one `*` inside.
-///
-/// ```
-/// use bucket_cors::Pattern;
-///
-/// let origin = Pattern::origin("https://*.example.com").unwrap();
-/// assert!(origin.is_match("https://app.example.com"));
-/// assert!(origin.is_match("https://.example.com"));
-/// assert!(!origin.is_match("https://app.example.com/"));
-/// assert!(!origin.is_match("https://APP.EXAMPLE.COM"));
-///
-/// let header = Pattern::header("x-amz-*").unwrap();
-/// assert!(header.is_match("X-Amz-Date"));
-/// assert!(Pattern::origin("*a*").is_none());
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     repr: PatternRepr,
     ignore_case: bool,
 }
@@ -45,13 +31,13 @@ enum PatternRepr {
 impl Pattern {
     /// A case-sensitive origin pattern; `None` when it holds more than one `*`.
     #[must_use]
-    pub fn origin(pattern: &str) -> Option<Pattern> {
+    pub(crate) fn origin(pattern: &str) -> Option<Pattern> {
         Pattern::build(pattern, false)
     }
 
     /// An ASCII case-insensitive header-name pattern; `None` when it holds more than one `*`.
     #[must_use]
-    pub fn header(pattern: &str) -> Option<Pattern> {
+    pub(crate) fn header(pattern: &str) -> Option<Pattern> {
         Pattern::build(&pattern.to_ascii_lowercase(), true)
     }
 
@@ -68,15 +54,9 @@ impl Pattern {
         Some(Pattern { repr, ignore_case })
     }
 
-    /// True when the pattern is `*` alone.
-    #[must_use]
-    pub fn is_any(&self) -> bool {
-        self.repr == PatternRepr::Any
-    }
-
     /// True when the pattern has a `*`.
     #[must_use]
-    pub fn is_wildcard(&self) -> bool {
+    pub(crate) fn is_wildcard(&self) -> bool {
         !matches!(self.repr, PatternRepr::Exact(_))
     }
 
@@ -99,7 +79,7 @@ impl Pattern {
 
     /// Matches a whole candidate against the pattern.
     #[must_use]
-    pub fn is_match(&self, candidate: &str) -> bool {
+    pub(crate) fn is_match(&self, candidate: &str) -> bool {
         self.is_match_bytes(candidate.as_bytes())
     }
 
@@ -683,6 +663,19 @@ mod tests {
                 ],
             })
             .collect()
+    }
+
+    #[test]
+    fn origin_and_header_patterns() {
+        let origin = Pattern::origin("https://*.example.com").unwrap();
+        assert!(origin.is_match("https://app.example.com"));
+        assert!(origin.is_match("https://.example.com"));
+        assert!(!origin.is_match("https://app.example.com/"));
+        assert!(!origin.is_match("https://APP.EXAMPLE.COM"));
+
+        let header = Pattern::header("x-amz-*").unwrap();
+        assert!(header.is_match("X-Amz-Date"));
+        assert!(Pattern::origin("*a*").is_none());
     }
 
     #[test]

@@ -26,14 +26,12 @@ use std::fmt::Write as _;
 
 use memchr::{memchr, memchr3, memchr3_iter, memmem};
 
-use crate::config::{CorsConfiguration, CorsRule};
+use crate::codec::Format;
+use crate::engine::swar::{find2, find3};
 use crate::error::{ConfigError, Field};
-use crate::format::Format;
-use crate::swar::{find2, find3};
+use crate::model::{CorsConfiguration, CorsRule};
+use crate::s3::{S3_NAMESPACE, escape_into};
 pub(crate) use crate::validate::Dialect;
-
-/// The S3 namespace, written on output and accepted (or absent) on input.
-pub const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 const ROOT: &str = "CORSConfiguration";
 const RULE: &str = "CORSRule";
@@ -747,21 +745,43 @@ fn leaf(out: &mut String, name: &str, value: &str) {
     let _ = writeln!(out, "</{name}>");
 }
 
-/// Escapes text content. Characters XML 1.0 cannot carry at all (most control characters)
-/// become U+FFFD; carriage returns and tabs become character references so they survive the
-/// reader's end-of-line normalisation.
-pub(crate) fn escape_into(out: &mut String, value: &str) {
-    for ch in value.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+impl CorsConfiguration {
+    /// Reads an S3 XML `CORSConfiguration` document: with or without the S3 namespace and the
+    /// XML declaration, child elements in any order, comments and whitespace between elements.
+    ///
+    /// This reads; it does not validate. Call [`CorsConfiguration::validate`] next.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for a document that is
+    /// not well-formed, has the wrong root or namespace, an unknown or repeated element, a
+    /// `DOCTYPE`, or a `MaxAgeSeconds` that is not a non-negative integer.
+    pub fn from_s3_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::S3Xml)
+    }
+
+    /// Reads an Alibaba OSS XML document: S3's elements without `ID`, and an optional
+    /// `ResponseVary` after the rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`CorsConfiguration::from_s3_xml`].
+    pub fn from_oss_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
+        Self::parse_as(bytes, Format::OssXml)
+    }
+
+    /// Writes S3 XML: the S3 namespace, elements in the order `ID`, `AllowedHeader`,
+    /// `AllowedMethod`, `AllowedOrigin`, `ExposeHeader`, `MaxAgeSeconds` (the botocore model's
+    /// order), values verbatim. `ResponseVary` has no S3 form and is left out.
+    #[must_use]
+    pub fn to_s3_xml(&self) -> String {
+        self.write(Format::S3Xml)
+    }
+
+    /// Writes OSS XML: no namespace, no `ID` (OSS has none), `ResponseVary` after the rules.
+    #[must_use]
+    pub fn to_oss_xml(&self) -> String {
+        self.write(Format::OssXml)
     }
 }
 

@@ -1,16 +1,9 @@
 //! The stored model: what `PutBucketCors` carries and `GetBucketCors` gives back.
 //!
 //! Plain data. Values keep the user's order and case, exactly as S3 stores them; nothing is
-//! normalised here. [`CorsConfiguration::validate`] applies S3's rules, and
+//! normalised here. [`CorsConfiguration::validate`](crate::CorsConfiguration::validate) applies S3's rules, and
 //! [`CorsEngine::compile`](crate::CorsEngine::compile) turns a valid configuration into
 //! something that can answer requests.
-
-use crate::error::ConfigError;
-use crate::format::Format;
-use crate::{json, xml};
-
-/// The largest document S3 accepts: 64 KB.
-pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 
 /// A bucket's CORS configuration: an ordered list of rules, plus the OSS dialect's
 /// configuration-level `ResponseVary` flag.
@@ -74,112 +67,6 @@ impl CorsConfiguration {
         self.response_vary = Some(response_vary);
         self
     }
-
-    /// Reads a document in the format [`Format::detect`] finds.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::TooLarge`] for a document over 64 KB, decided before parsing;
-    /// [`ConfigError::Malformed`] when the format cannot be told or the document cannot be read.
-    pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
-        check_size(bytes)?;
-        let format = Format::detect(bytes).ok_or_else(|| ConfigError::Malformed {
-            format: Format::S3Xml,
-            rule: None,
-            detail: "neither xml nor json".to_owned(),
-        })?;
-        Self::parse_as(bytes, format).map(|config| (format, config))
-    }
-
-    /// Reads a document in the given format.
-    ///
-    /// # Errors
-    ///
-    /// As [`CorsConfiguration::parse`].
-    pub fn parse_as(bytes: &[u8], format: Format) -> Result<CorsConfiguration, ConfigError> {
-        check_size(bytes)?;
-        match format {
-            Format::S3Xml => xml::parse(bytes, xml::Dialect::S3),
-            Format::OssXml => xml::parse(bytes, xml::Dialect::Oss),
-            Format::Json => json::parse(bytes),
-        }
-    }
-
-    /// Reads an S3 XML `CORSConfiguration` document: with or without the S3 namespace and the
-    /// XML declaration, child elements in any order, comments and whitespace between elements.
-    ///
-    /// This reads; it does not validate. Call [`CorsConfiguration::validate`] next.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for a document that is
-    /// not well-formed, has the wrong root or namespace, an unknown or repeated element, a
-    /// `DOCTYPE`, or a `MaxAgeSeconds` that is not a non-negative integer.
-    pub fn from_s3_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
-        Self::parse_as(bytes, Format::S3Xml)
-    }
-
-    /// Reads an Alibaba OSS XML document: S3's elements without `ID`, and an optional
-    /// `ResponseVary` after the rules.
-    ///
-    /// # Errors
-    ///
-    /// As [`CorsConfiguration::from_s3_xml`].
-    pub fn from_oss_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
-        Self::parse_as(bytes, Format::OssXml)
-    }
-
-    /// Reads the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}` (a `ResponseMetadata`
-    /// member, as `get-bucket-cors` prints it, is ignored), or a bare array of rules.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for JSON that is not
-    /// well-formed, has unknown or duplicated members, or values of the wrong type.
-    pub fn from_json(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
-        Self::parse_as(bytes, Format::Json)
-    }
-
-    /// Writes the configuration in the given format.
-    #[must_use]
-    pub fn write(&self, format: Format) -> String {
-        match format {
-            Format::S3Xml => xml::write(self, xml::Dialect::S3),
-            Format::OssXml => xml::write(self, xml::Dialect::Oss),
-            Format::Json => json::write(self),
-        }
-    }
-
-    /// Writes S3 XML: the S3 namespace, elements in the order `ID`, `AllowedHeader`,
-    /// `AllowedMethod`, `AllowedOrigin`, `ExposeHeader`, `MaxAgeSeconds` (the botocore model's
-    /// order), values verbatim. `ResponseVary` has no S3 form and is left out.
-    #[must_use]
-    pub fn to_s3_xml(&self) -> String {
-        self.write(Format::S3Xml)
-    }
-
-    /// Writes OSS XML: no namespace, no `ID` (OSS has none), `ResponseVary` after the rules.
-    #[must_use]
-    pub fn to_oss_xml(&self) -> String {
-        self.write(Format::OssXml)
-    }
-
-    /// Writes the AWS CLI / boto3 JSON shape `{"CORSRules": [...]}`. Empty lists and an unset
-    /// `MaxAgeSeconds` are left out, as `get-bucket-cors` leaves them out.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        self.write(Format::Json)
-    }
-}
-
-fn check_size(bytes: &[u8]) -> Result<(), ConfigError> {
-    if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(ConfigError::TooLarge {
-            size: bytes.len(),
-            limit: MAX_DOCUMENT_BYTES,
-        });
-    }
-    Ok(())
 }
 
 impl CorsRule {

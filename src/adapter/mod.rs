@@ -1,0 +1,5 @@
+//! Adapters from the engine to the HTTP stacks servers are built on. The core (model, codecs,
+//! validation, engine, request view and decision) never names an adapter.
+
+#[cfg(feature = "http")]
+pub mod http;

@@ -1,0 +1,67 @@
+//! Codecs: the document formats people hand to storage, read into and written from the model.
+//!
+//! Each format lives in its own module with the inherent methods it adds to
+//! [`CorsConfiguration`] (`from_s3_xml`, `to_json`, ...). This module holds what they share:
+//! the [`Format`] names and detection, and the size limit decided before any parsing.
+
+mod format;
+mod json;
+mod xml;
+
+pub use format::Format;
+
+use crate::error::ConfigError;
+use crate::model::CorsConfiguration;
+use crate::s3::MAX_DOCUMENT_BYTES;
+
+impl CorsConfiguration {
+    /// Reads a document in the format [`Format::detect`] finds.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`] for a document over 64 KB, decided before parsing;
+    /// [`ConfigError::Malformed`] when the format cannot be told or the document cannot be read.
+    pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
+        check_size(bytes)?;
+        let format = Format::detect(bytes).ok_or_else(|| ConfigError::Malformed {
+            format: Format::S3Xml,
+            rule: None,
+            detail: "neither xml nor json".to_owned(),
+        })?;
+        Self::parse_as(bytes, format).map(|config| (format, config))
+    }
+
+    /// Reads a document in the given format.
+    ///
+    /// # Errors
+    ///
+    /// As [`CorsConfiguration::parse`].
+    pub fn parse_as(bytes: &[u8], format: Format) -> Result<CorsConfiguration, ConfigError> {
+        check_size(bytes)?;
+        match format {
+            Format::S3Xml => xml::parse(bytes, xml::Dialect::S3),
+            Format::OssXml => xml::parse(bytes, xml::Dialect::Oss),
+            Format::Json => json::parse(bytes),
+        }
+    }
+
+    /// Writes the configuration in the given format.
+    #[must_use]
+    pub fn write(&self, format: Format) -> String {
+        match format {
+            Format::S3Xml => xml::write(self, xml::Dialect::S3),
+            Format::OssXml => xml::write(self, xml::Dialect::Oss),
+            Format::Json => json::write(self),
+        }
+    }
+}
+
+fn check_size(bytes: &[u8]) -> Result<(), ConfigError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(ConfigError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_DOCUMENT_BYTES,
+        });
+    }
+    Ok(())
+}
