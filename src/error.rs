@@ -296,3 +296,42 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// A name that is not one of a type's names, from a [`FromStr`](std::str::FromStr)
+/// implementation such as `"put".parse::<CorsMethod>()`.
+///
+/// ```
+/// use bucket_cors::CorsMethod;
+///
+/// let err = "PATCH".parse::<CorsMethod>().unwrap_err();
+/// assert_eq!(err.to_string(), "unknown method \"PATCH\", expected one of GET, PUT, HEAD, POST, DELETE");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}, expected one of {}", expected.join(", "))]
+pub struct UnknownName {
+    what: &'static str,
+    name: String,
+    expected: &'static [&'static str],
+}
+
+impl UnknownName {
+    pub(crate) fn new(what: &'static str, name: &str, expected: &'static [&'static str]) -> Self {
+        UnknownName {
+            what,
+            name: name.to_owned(),
+            expected,
+        }
+    }
+
+    /// The name that was given.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The names that are accepted.
+    #[must_use]
+    pub const fn expected(&self) -> &'static [&'static str] {
+        self.expected
+    }
+}

@@ -14,6 +14,10 @@ use crate::engine::pattern::not_plain;
 use crate::engine::swar::{bytes_eq, control_bytes};
 use crate::error::{ConfigError, Field};
 use crate::model::CorsMethod;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::UnknownName;
 use crate::model::{CorsConfiguration, CorsRule};
 use crate::s3::{MAX_ID_CHARS, OSS_MAX_RULES, S3_MAX_RULES};
 use crate::syntax::TCHAR;
@@ -36,6 +40,36 @@ impl Dialect {
         match self {
             Dialect::S3 => S3_MAX_RULES,
             Dialect::Oss => OSS_MAX_RULES,
+        }
+    }
+}
+
+impl Dialect {
+    /// A short lowercase name: `s3` or `oss`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dialect::S3 => "s3",
+            Dialect::Oss => "oss",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = UnknownName;
+
+    /// `s3` or `oss`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "s3" => Ok(Dialect::S3),
+            "oss" => Ok(Dialect::Oss),
+            _ => Err(UnknownName::new("dialect", name, &["s3", "oss"])),
         }
     }
 }

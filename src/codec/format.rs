@@ -1,6 +1,9 @@
 //! The document formats the codecs read and write, and format detection for tools.
 
 use std::fmt;
+use std::str::FromStr;
+
+use crate::error::UnknownName;
 
 /// A CORS configuration document format.
 #[non_exhaustive]
@@ -49,6 +52,18 @@ impl Format {
             Format::OssXml => "oss-xml",
             Format::Json => "json",
         }
+    }
+}
+
+impl FromStr for Format {
+    type Err = UnknownName;
+
+    /// The names [`Format::name`] gives: `s3-xml`, `oss-xml`, `json`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [Format::S3Xml, Format::OssXml, Format::Json]
+            .into_iter()
+            .find(|format| format.name() == name)
+            .ok_or_else(|| UnknownName::new("format", name, &["s3-xml", "oss-xml", "json"]))
     }
 }
 

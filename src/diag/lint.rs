@@ -149,6 +149,27 @@ impl LintCode {
     }
 }
 
+impl std::str::FromStr for LintCode {
+    type Err = crate::error::UnknownName;
+
+    /// As [`LintCode::from_name`].
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        LintCode::from_name(name)
+            .ok_or_else(|| crate::error::UnknownName::new("lint code", name, &LINT_NAMES))
+    }
+}
+
+/// Every code's name, in [`LintCode::ALL`] order.
+const LINT_NAMES: [&str; LintCode::ALL.len()] = {
+    let mut names = [""; LintCode::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = LintCode::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
 impl fmt::Display for LintCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -5,6 +5,9 @@
 //! into bit masks, and every header value the engine can emit joined into its final text.
 //! [`CorsEngine::evaluate`] then only looks things up: it never allocates and never panics.
 
+use std::fmt;
+use std::str::FromStr;
+
 pub(crate) mod pattern;
 pub(crate) mod swar;
 
@@ -13,7 +16,7 @@ use self::pattern::{
 };
 use self::swar::load_word;
 use crate::decision::{Allowed, Decision, Pass, PassReason, Rejection, RejectionKind};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, UnknownName};
 use crate::header::{VARY_CORS, VARY_ORIGIN};
 use crate::model::CorsConfiguration;
 use crate::model::CorsMethod;
@@ -37,6 +40,38 @@ pub enum VaryPolicy {
     /// on every response (the S3 value on a match) and `false` never sends `Vary`. Without
     /// the flag, as [`VaryPolicy::S3`].
     ResponseVary,
+}
+
+impl VaryPolicy {
+    /// A short lowercase name: `s3`, `always` or `response-vary`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            VaryPolicy::S3 => "s3",
+            VaryPolicy::Always => "always",
+            VaryPolicy::ResponseVary => "response-vary",
+        }
+    }
+}
+
+impl fmt::Display for VaryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for VaryPolicy {
+    type Err = UnknownName;
+
+    /// `s3`, `always` or `response-vary`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        [VaryPolicy::S3, VaryPolicy::Always, VaryPolicy::ResponseVary]
+            .into_iter()
+            .find(|policy| policy.name() == name)
+            .ok_or_else(|| {
+                UnknownName::new("vary policy", name, &["s3", "always", "response-vary"])
+            })
+    }
 }
 
 /// How to compile: validation options and the `Vary` policy. The default is S3-exact.

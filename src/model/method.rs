@@ -1,6 +1,9 @@
 //! The five methods an S3 CORS rule can allow.
 
 use std::fmt;
+use std::str::FromStr;
+
+use crate::error::UnknownName;
 
 /// One of the five methods S3 accepts in `AllowedMethod`: `GET`, `PUT`, `HEAD`, `POST` and
 /// `DELETE`. The names are case-sensitive, as S3 checks them.
@@ -60,6 +63,17 @@ impl CorsMethod {
             CorsMethod::Post => "POST",
             CorsMethod::Delete => "DELETE",
         }
+    }
+}
+
+impl FromStr for CorsMethod {
+    type Err = UnknownName;
+
+    /// As [`CorsMethod::from_name`]: exact, case-sensitive.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        CorsMethod::from_name(name).ok_or_else(|| {
+            UnknownName::new("method", name, &["GET", "PUT", "HEAD", "POST", "DELETE"])
+        })
     }
 }
 
