@@ -566,7 +566,7 @@ fn eval_prints_a_rejection_with_s3s_error_body() {
 }
 
 #[test]
-fn eval_of_an_ordinary_request_prints_only_headers() {
+fn eval_of_an_ordinary_request_prints_a_status_line_and_the_headers() {
     let out = run(&[
         "eval",
         "examples/cors.xml",
@@ -578,17 +578,117 @@ fn eval_of_an_ordinary_request_prints_only_headers() {
     assert_eq!(out.code, 0);
     assert_eq!(
         out.stdout,
-        "Access-Control-Allow-Origin: *\n\
+        "HTTP/1.1 200 OK\n\
+         Access-Control-Allow-Origin: *\n\
          Access-Control-Allow-Methods: GET, HEAD\n\
          Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method\n"
     );
+    assert_eq!(
+        out.stderr,
+        "bucket-cors: note: 200 OK stands for the server's own answer to GET, to which CORS \
+         adds the headers shown\n"
+    );
+    // Without headers the status line is still there, as `curl -i` would show it.
     let none = run(&["eval", "examples/cors.xml", "--method", "GET"]);
     assert_eq!(none.code, 0);
-    assert_eq!(none.stdout, "");
-    assert!(
-        none.stderr.contains("no CORS headers: not a CORS request"),
-        "{none:?}"
+    assert_eq!(none.stdout, "HTTP/1.1 200 OK\n");
+    assert_eq!(
+        none.stderr,
+        "bucket-cors: note: no CORS headers: not a CORS request (no Origin header); 200 OK \
+         stands for the server's own answer to GET\n"
     );
+    // With the trace, a blank line separates it from the response.
+    let traced = run(&["eval", "examples/cors.xml", "--method", "GET", "--explain"]);
+    assert!(
+        traced.stdout.starts_with("HTTP/1.1 200 OK\n\n"),
+        "{traced:?}"
+    );
+    // The JSON contract keeps a null status for requests other than OPTIONS.
+    let json = run(&["eval", "examples/cors.xml", "--method", "GET", "--json"]);
+    assert_eq!(json.json()["status"], Value::Null);
+    assert_eq!(json.stderr, "");
+}
+
+#[test]
+fn eval_notes_a_method_that_differs_only_in_case() {
+    let lower = |method: &str, json: bool| {
+        let mut args = vec![
+            "eval",
+            "examples/cors.xml",
+            "--method",
+            method,
+            "--header",
+            "Origin: https://app.example.com",
+            "--header",
+            "Access-Control-Request-Method: PUT",
+        ];
+        if json {
+            args.push("--json");
+        }
+        run(&args)
+    };
+    // `options` is an ordinary request: headers for an actual request, no preflight status.
+    let options = lower("options", false);
+    assert_eq!(options.code, 0, "{options:?}");
+    assert!(
+        options.stdout.starts_with("HTTP/1.1 200 OK\n"),
+        "{options:?}"
+    );
+    assert!(
+        options.stderr.starts_with(
+            "bucket-cors: note: method \"options\" is not OPTIONS (methods are case-sensitive), \
+             so this is an ordinary request, not a preflight; use --method OPTIONS for a preflight\n"
+        ),
+        "{options:?}"
+    );
+    // The note goes to standard error in JSON mode too; the JSON is unchanged.
+    let json = lower("Options", true);
+    assert_eq!(json.json()["status"], Value::Null);
+    assert!(
+        json.stderr.contains("\"Options\" is not OPTIONS"),
+        "{json:?}"
+    );
+    // A CORS method in lower case is allowed by no rule...
+    let get = run(&[
+        "eval",
+        "examples/cors.xml",
+        "--method",
+        "get",
+        "--header",
+        "Origin: https://app.example.com",
+    ]);
+    assert_eq!(get.stdout, "HTTP/1.1 200 OK\n", "{get:?}");
+    assert!(
+        get.stderr.starts_with(
+            "bucket-cors: note: method \"get\" is not GET (methods are case-sensitive), so no \
+             rule allows it; use --method GET\n"
+        ),
+        "{get:?}"
+    );
+    assert!(
+        get.stderr.contains("no CORS headers: no rule matches"),
+        "{get:?}"
+    );
+    // ...unless Access-Control-Request-Method names the method to match, as S3 does.
+    let with_acrm = lower("get", false);
+    assert!(
+        with_acrm.stderr.contains(
+            "method \"get\" is not GET (methods are case-sensitive), so \
+             Access-Control-Request-Method is matched instead; use --method GET"
+        ),
+        "{with_acrm:?}"
+    );
+    assert!(
+        with_acrm
+            .stdout
+            .contains("Access-Control-Allow-Origin: https://app.example.com\n"),
+        "{with_acrm:?}"
+    );
+    // Upper case, or a method no case makes a CORS method: no note about case.
+    for method in ["OPTIONS", "PATCH", "patch"] {
+        let out = lower(method, true);
+        assert!(!out.stderr.contains("case-sensitive"), "{method}: {out:?}");
+    }
 }
 
 #[test]
@@ -836,13 +936,187 @@ fn lint_allow_and_invalid_input() {
     ]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout, format!("{path}: no warnings\n"));
-    run(&["lint", &path, "--allow", "no-such-lint"]).assert_one_line_error("unknown lint");
+    run(&["lint", &path, "--allow", "no-such-lint"]).assert_one_line_error(
+        "invalid value 'no-such-lint' for '--allow <CODE>' [possible values: unreachable-rule, \
+         origin-no-scheme,",
+    );
     run(&["lint", &sample("linode-open.xml")])
         .assert_one_line_error("S3 answers 400 InvalidRequest");
     assert!(
         run(&["lint", &sample("linode-open.xml")])
             .stderr
             .contains("--lenient")
+    );
+}
+
+#[test]
+fn validate_hints_at_lenient_when_it_would_accept_the_document() {
+    let path = sample("linode-open.xml");
+    let out = run(&["validate", &path]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{path}: invalid: S3 answers 400 InvalidRequest\n  \
+             message: ExposeHeader \"*\" contains wildcard. We currently do not support wildcard for ExposeHeader.\n  \
+             rule:    0\n  \
+             detail:  rule 0: expose header \"*\" contains a wildcard\n  \
+             hint:    --lenient accepts it\n"
+        )
+    );
+    // The JSON contract has no hint member.
+    assert_eq!(
+        run(&["validate", &path, "--json"]).stdout,
+        "{\"valid\": false, \"error_code\": \"InvalidRequest\", \"status\": 400, \"message\": \
+         \"ExposeHeader \\\"*\\\" contains wildcard. We currently do not support wildcard for \
+         ExposeHeader.\", \"rule\": 0}\n"
+    );
+    // No hint when --lenient would not help: a second fault beside the `*`.
+    let two_faults = br#"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>
+        <AllowedMethod>GET</AllowedMethod><ExposeHeader>*</ExposeHeader></CORSRule>
+        <CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule>
+        </CORSConfiguration>"#;
+    let out = run_with_stdin(&["validate", "-"], two_faults);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(!out.stdout.contains("--lenient"), "{out:?}");
+    run_with_stdin(&["lint", "-"], two_faults).assert_one_line_error("InvalidRequest");
+    assert!(
+        !run_with_stdin(&["lint", "-"], two_faults)
+            .stderr
+            .contains("--lenient")
+    );
+}
+
+#[test]
+fn refusals_under_the_oss_dialect_do_not_name_s3() {
+    // examples/cors.xml has IDs, which the OSS dialect does not have.
+    let out = run(&["validate", "examples/cors.xml", "--dialect", "oss"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .starts_with("examples/cors.xml: invalid: the OSS dialect answers 400 MalformedXML\n"),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("S3 answers"), "{out:?}");
+    for command in [
+        vec!["lint", "examples/cors.xml", "--dialect", "oss"],
+        vec![
+            "convert",
+            "examples/cors.xml",
+            "--to",
+            "json",
+            "--dialect",
+            "oss",
+        ],
+        vec![
+            "eval",
+            "examples/cors.xml",
+            "--method",
+            "GET",
+            "--dialect",
+            "oss",
+        ],
+    ] {
+        let out = run(&command);
+        out.assert_one_line_error("(the OSS dialect answers 400 MalformedXML)");
+    }
+    // Detected OSS XML is the OSS dialect without --dialect: eleven rules are too many.
+    let rule =
+        "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>";
+    let eleven = format!(
+        "<CORSConfiguration>{}<ResponseVary>true</ResponseVary></CORSConfiguration>",
+        rule.repeat(11)
+    );
+    run_with_stdin(&["lint", "-"], eleven.as_bytes())
+        .assert_one_line_error("(the OSS dialect answers 400 InvalidRequest)");
+    // A document that does not read at all, forced to OSS XML.
+    run_with_stdin(&["lint", "-", "--format", "oss-xml"], b"{}")
+        .assert_one_line_error("(the OSS dialect answers 400 MalformedXML)");
+    // The S3 dialect still names S3.
+    run_with_stdin(&["lint", "-", "--format", "s3-xml"], b"{}")
+        .assert_one_line_error("(S3 answers 400 MalformedXML)");
+}
+
+#[test]
+fn named_options_list_the_librarys_names() {
+    // `--help` lists the names each option takes, as the library's `FromStr` reads them.
+    let help = |command: &str| run(&[command, "--help"]).stdout;
+    let validate = help("validate");
+    assert!(
+        validate.contains("[possible values: s3-xml, oss-xml, json]"),
+        "{validate}"
+    );
+    assert!(
+        validate.contains("[possible values: s3, oss]"),
+        "{validate}"
+    );
+    assert!(
+        help("convert").contains("[possible values: s3-xml, oss-xml, json]"),
+        "convert --help"
+    );
+    let eval = help("eval");
+    assert!(
+        eval.contains("[default: s3] [possible values: s3, always, response-vary]"),
+        "{eval}"
+    );
+    let lint = help("lint");
+    let names: Vec<&str> = bucket_cors::lint::LintCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert!(
+        lint.contains(&format!("[possible values: {}]", names.join(", "))),
+        "{lint}"
+    );
+    // Each name reads; a wrong one is a one-line error listing the right ones.
+    for format in ["s3-xml", "oss-xml", "json"] {
+        let out = run(&["convert", "examples/cors.xml", "--to", format]);
+        assert_eq!(out.code, 0, "{format}: {out:?}");
+    }
+    run(&["convert", "examples/cors.xml", "--to", "xml"]).assert_one_line_error(
+        "invalid value 'xml' for '--to <FORMAT>' [possible values: s3-xml, oss-xml, json]",
+    );
+    run(&["validate", "examples/cors.xml", "--format", "S3-XML"])
+        .assert_one_line_error("invalid value 'S3-XML' for '--format <FORMAT>'");
+    run(&["eval", "--no-config", "--method", "GET", "--vary", "never"])
+        .assert_one_line_error("[possible values: s3, always, response-vary]");
+    for code in names {
+        let out = run(&["lint", &sample("www-example-com.xml"), "--allow", code]);
+        assert!(out.code == 0 || out.code == 1, "{code}: {out:?}");
+    }
+}
+
+/// The JSON contracts, byte for byte: scripts parse these lines.
+#[test]
+fn json_outputs_are_byte_stable() {
+    assert_eq!(
+        run(&["validate", "examples/cors.xml", "--json"]).stdout,
+        "{\"valid\": true, \"error_code\": null, \"status\": null, \"message\": null, \"rule\": null}\n"
+    );
+    assert_eq!(
+        run(&["lint", &sample("linode-public-read.xml"), "--json"]).stdout,
+        "{\"warnings\": []}\n"
+    );
+    // The members' order (the lint's own wording is not part of the contract).
+    let lint = run(&["lint", &sample("www-example-com.xml"), "--json"]).stdout;
+    assert!(
+        lint.starts_with(
+            "{\"warnings\": [{\"rule\": 0, \"code\": \"insecure-origin\", \"message\": \""
+        ) && lint.contains("\", \"fix\": \"")
+            && lint.ends_with("\"}]}\n"),
+        "{lint}"
+    );
+    let mut args = PREFLIGHT.to_vec();
+    args.push("--json");
+    assert_eq!(
+        run(&args).stdout,
+        "{\"status\": 200, \"error_code\": null, \"error_message\": null, \"error_method\": null, \
+         \"resource_type\": null, \"headers\": {\"Access-Control-Allow-Origin\": \
+         \"https://app.example.com\", \"Access-Control-Allow-Credentials\": \"true\", \
+         \"Access-Control-Allow-Methods\": \"GET, PUT, POST\", \"Access-Control-Allow-Headers\": \
+         \"content-type, x-amz-date\", \"Access-Control-Expose-Headers\": \"ETag\", \
+         \"Access-Control-Max-Age\": \"3000\", \"Vary\": \"Origin, Access-Control-Request-Headers, \
+         Access-Control-Request-Method\"}, \"matched_rule\": 0}\n"
     );
 }
 

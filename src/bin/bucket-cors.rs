@@ -12,13 +12,17 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::str::FromStr;
+
 use bucket_cors::lint::{LintCode, Warning, lint};
-use bucket_cors::s3::MAX_DOCUMENT_BYTES;
+use bucket_cors::s3::{MAX_DOCUMENT_BYTES, S3ErrorCode};
 use bucket_cors::{
-    ConfigError, CorsConfiguration, CorsEngine, CorsRequest, Decision, Dialect, EngineOptions,
-    Format, HeaderLines, PassReason, ResourceType, ValidationOptions, VaryPolicy,
+    ConfigError, CorsConfiguration, CorsEngine, CorsMethod, CorsRequest, Decision, Dialect,
+    EngineOptions, Format, HeaderLines, PassReason, ResourceType, UnknownName, ValidationOptions,
+    VaryPolicy,
 };
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 /// Validate, convert, lint and evaluate S3 bucket CORS configurations offline.
 ///
@@ -47,14 +51,15 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReadOptions {
     /// Read the document in this format instead of detecting it.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    format: Option<FormatArg>,
+    #[arg(long, value_name = "FORMAT", value_parser = named::<Format>())]
+    format: Option<Format>,
     /// Accept a `*` in ExposeHeader, as some providers do; everything else stays S3-exact.
     #[arg(long)]
     lenient: bool,
-    /// Whose limits apply [default: oss for OSS XML, otherwise s3].
-    #[arg(long, value_enum, value_name = "DIALECT")]
-    dialect: Option<DialectArg>,
+    /// Whose limits apply: s3 (100 rules) or oss (10 rules, no ID) [default: oss for OSS XML,
+    /// otherwise s3].
+    #[arg(long, value_name = "DIALECT", value_parser = named::<Dialect>())]
+    dialect: Option<Dialect>,
 }
 
 #[derive(Debug, Args)]
@@ -75,8 +80,8 @@ struct ConvertArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// The format to write.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    to: FormatArg,
+    #[arg(long, value_name = "FORMAT", value_parser = named::<Format>())]
+    to: Format,
     #[command(flatten)]
     read: ReadOptions,
 }
@@ -89,7 +94,7 @@ struct LintArgs {
     #[command(flatten)]
     read: ReadOptions,
     /// Do not report this lint (its code, for example insecure-origin); repeatable.
-    #[arg(long, value_name = "CODE", value_parser = parse_lint_code)]
+    #[arg(long, value_name = "CODE", value_parser = named::<LintCode>())]
     allow: Vec<LintCode>,
     /// Print {"warnings": [{"rule", "code", "message", "fix"}]} as JSON.
     #[arg(long)]
@@ -105,7 +110,8 @@ struct EvalArgs {
     /// Evaluate against a bucket without a CORS configuration.
     #[arg(long)]
     no_config: bool,
-    /// The request's HTTP method, for example OPTIONS for a preflight.
+    /// The request's HTTP method, for example OPTIONS for a preflight (case-sensitive, as in
+    /// HTTP: options is not a preflight).
     #[arg(long, value_name = "METHOD")]
     method: String,
     /// A request header, 'Name: value'; repeat it for several headers or lines.
@@ -121,53 +127,30 @@ struct EvalArgs {
     /// "headers", "matched_rule"} as JSON.
     #[arg(long)]
     json: bool,
-    /// When to send Vary.
-    #[arg(long, value_enum, value_name = "POLICY", default_value = "s3")]
-    vary: VaryArg,
+    /// When to send Vary: s3 (only on a match), always (also Vary: Origin on every other
+    /// response of a configured bucket), response-vary (the OSS ResponseVary flag).
+    #[arg(long, value_name = "POLICY", value_parser = named::<VaryPolicy>(), default_value_t = VaryPolicy::S3)]
+    vary: VaryPolicy,
     #[command(flatten)]
     read: ReadOptions,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
-    /// S3 XML.
-    #[value(name = "s3-xml")]
-    S3Xml,
-    /// AWS CLI / boto3 JSON.
-    #[value(name = "json")]
-    Json,
-    /// Alibaba OSS XML.
-    #[value(name = "oss-xml")]
-    OssXml,
+/// A value parser for one of the library's named types: the names its [`FromStr`] accepts are
+/// the possible values `--help` lists, and a wrong one gets clap's error with that list.
+fn named<T>() -> impl TypedValueParser<Value = T>
+where
+    T: FromStr<Err = UnknownName> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(names::<T>()).try_map(|name| name.parse::<T>())
 }
 
-impl FormatArg {
-    fn format(self) -> Format {
-        match self {
-            FormatArg::S3Xml => Format::S3Xml,
-            FormatArg::Json => Format::Json,
-            FormatArg::OssXml => Format::OssXml,
-        }
+/// The names a type's [`FromStr`] accepts, as its [`UnknownName`] error lists them (the empty
+/// string is never a name).
+fn names<T: FromStr<Err = UnknownName>>() -> &'static [&'static str] {
+    match "".parse::<T>() {
+        Ok(_) => &[],
+        Err(err) => err.expected(),
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DialectArg {
-    /// Amazon S3: at most 100 rules.
-    S3,
-    /// Alibaba OSS: at most 10 rules, no ID.
-    Oss,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum VaryArg {
-    /// S3's: Vary only on responses a rule allowed.
-    S3,
-    /// Also Vary: Origin on every other response of a configured bucket.
-    Always,
-    /// Follow the configuration's OSS ResponseVary flag.
-    #[value(name = "response-vary")]
-    ResponseVary,
 }
 
 fn parse_header(arg: &str) -> Result<(String, String), String> {
@@ -186,13 +169,6 @@ fn parse_header(arg: &str) -> Result<(String, String), String> {
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn parse_lint_code(arg: &str) -> Result<LintCode, String> {
-    LintCode::from_name(arg).ok_or_else(|| {
-        let names: Vec<&str> = LintCode::ALL.iter().map(|c| c.as_str()).collect();
-        format!("unknown lint; the lints are {}", names.join(", "))
-    })
 }
 
 /// A usage or input error: one line on standard error, exit status 2.
@@ -320,63 +296,90 @@ impl Document {
         Ok(Document { name, bytes })
     }
 
-    /// Reads the configuration and validates it; the error is S3's answer to the document.
-    fn configuration(
-        &self,
-        read: &ReadOptions,
-    ) -> Result<(Format, CorsConfiguration, ValidationOptions), ConfigError> {
-        if self.bytes.len() > MAX_DOCUMENT_BYTES {
-            return Err(ConfigError::TooLarge {
-                size: self.bytes.len(),
-                limit: MAX_DOCUMENT_BYTES,
-            });
-        }
-        let (format, config) = match read.format {
-            Some(format) => {
-                let format = format.format();
-                (format, CorsConfiguration::parse_as(&self.bytes, format)?)
-            }
-            None => CorsConfiguration::parse(&self.bytes)?,
-        };
-        let dialect = match (read.dialect, format) {
-            (Some(DialectArg::Oss), _) | (None, Format::OssXml) => Dialect::Oss,
+    /// Reads the configuration and validates it; a refusal carries the dialect's answer.
+    fn configuration(&self, read: &ReadOptions) -> Result<Valid, Refusal> {
+        let detected = read.format.or_else(|| Format::detect(&self.bytes));
+        let dialect = read.dialect.unwrap_or(match detected {
+            Some(Format::OssXml) => Dialect::Oss,
             _ => Dialect::S3,
+        });
+        let refused = |error, lenient_accepts| Refusal {
+            error,
+            dialect,
+            lenient_accepts,
         };
+        // Both readings refuse a document over S3's limit before parsing it.
+        let parsed = match read.format {
+            Some(format) => CorsConfiguration::parse_as(&self.bytes, format).map(|c| (format, c)),
+            None => CorsConfiguration::parse(&self.bytes),
+        };
+        let (format, config) = parsed.map_err(|err| refused(err, false))?;
         let options = ValidationOptions::s3()
             .dialect(dialect)
             .lenient(read.lenient);
-        config.validate_with(&options)?;
-        Ok((format, config, options))
+        if let Err(err) = config.validate_with(&options) {
+            let lenient_accepts =
+                !read.lenient && config.validate_with(&options.lenient(true)).is_ok();
+            return Err(refused(err, lenient_accepts));
+        }
+        Ok(Valid {
+            format,
+            config,
+            options,
+        })
     }
 
-    /// The configuration, or a one-line failure naming S3's answer.
-    fn valid_configuration(
-        &self,
-        read: &ReadOptions,
-    ) -> Result<(Format, CorsConfiguration, ValidationOptions), Failure> {
-        self.configuration(read).map_err(|err| {
-            let hint = match err {
-                ConfigError::ExposeHeaderWildcard { .. } => "; --lenient accepts it",
-                _ => "",
+    /// The configuration, or a one-line failure naming the dialect's answer.
+    fn valid_configuration(&self, read: &ReadOptions) -> Result<Valid, Failure> {
+        self.configuration(read).map_err(|refusal| {
+            let err = &refusal.error;
+            let hint = if refusal.lenient_accepts {
+                "; --lenient accepts it"
+            } else {
+                ""
             };
             Failure(format!(
-                "{}: not a valid configuration (S3 answers {} {}): {}{hint}",
+                "{}: not a valid configuration ({} {} {}): {}{hint}",
                 self.name,
+                answerer(refusal.dialect),
                 err.http_status(),
                 err.s3_code(),
-                detail(&err)
+                detail(err)
             ))
         })
     }
 }
 
-/// The log text of an error; a too-large document is only known to be over the limit.
+/// A configuration that reads and validates, with how it was read.
+struct Valid {
+    format: Format,
+    config: CorsConfiguration,
+    options: ValidationOptions,
+}
+
+/// Why a configuration was refused, and under which dialect.
+struct Refusal {
+    error: ConfigError,
+    dialect: Dialect,
+    /// The document reads, and `--lenient` (not given) would accept it.
+    lenient_accepts: bool,
+}
+
+/// Who gives the answer to a refused document: S3 itself, or the OSS dialect's reading of it.
+fn answerer(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Oss => "the OSS dialect answers",
+        _ => "S3 answers",
+    }
+}
+
+/// The log text of an error; a too-large document is only known to be over the limit, as at
+/// most one byte more than the limit is read.
 fn detail(err: &ConfigError) -> String {
-    match err {
-        ConfigError::TooLarge { limit, .. } => {
-            format!("the document is larger than the limit of {limit} bytes")
-        }
-        other => other.to_string(),
+    if err.s3_code() == S3ErrorCode::MaxMessageLengthExceeded {
+        format!("the document is larger than the limit of {MAX_DOCUMENT_BYTES} bytes")
+    } else {
+        err.to_string()
     }
 }
 
@@ -396,7 +399,7 @@ fn validate(args: &ValidateArgs) -> Result<Outcome, Failure> {
                 .null("status")
                 .null("message")
                 .null("rule"),
-            Err(err) => JsonObject::new()
+            Err(Refusal { error: err, .. }) => JsonObject::new()
                 .bool("valid", false)
                 .str("error_code", Some(err.s3_code().as_str()))
                 .num("status", Some(u64::from(err.http_status())))
@@ -407,16 +410,18 @@ fn validate(args: &ValidateArgs) -> Result<Outcome, Failure> {
         out.push('\n');
     } else {
         match &result {
-            Ok((format, config, _)) => {
+            Ok(Valid { format, config, .. }) => {
                 let count = config.rules.len();
                 let rules = if count == 1 { "rule" } else { "rules" };
                 let _ = writeln!(out, "{}: valid ({format}, {count} {rules})", document.name);
             }
-            Err(err) => {
+            Err(refusal) => {
+                let err = &refusal.error;
                 let _ = writeln!(
                     out,
-                    "{}: invalid: S3 answers {} {}",
+                    "{}: invalid: {} {} {}",
                     document.name,
+                    answerer(refusal.dialect),
                     err.http_status(),
                     err.s3_code()
                 );
@@ -430,6 +435,9 @@ fn validate(args: &ValidateArgs) -> Result<Outcome, Failure> {
                     }
                 }
                 let _ = writeln!(out, "  detail:  {}", detail(err));
+                if refusal.lenient_accepts {
+                    let _ = writeln!(out, "  hint:    --lenient accepts it");
+                }
             }
         }
     }
@@ -442,8 +450,8 @@ fn validate(args: &ValidateArgs) -> Result<Outcome, Failure> {
 
 fn convert(args: &ConvertArgs) -> Result<Outcome, Failure> {
     let document = Document::read(&args.file)?;
-    let (_, config, _) = document.valid_configuration(&args.read)?;
-    let to = args.to.format();
+    let Valid { config, .. } = document.valid_configuration(&args.read)?;
+    let to = args.to;
     let mut notes = Vec::new();
     if to != Format::OssXml && config.response_vary.is_some() {
         notes.push(format!("ResponseVary has no {to} form and is left out"));
@@ -464,7 +472,7 @@ fn convert(args: &ConvertArgs) -> Result<Outcome, Failure> {
 
 fn lint_command(args: &LintArgs) -> Result<Outcome, Failure> {
     let document = Document::read(&args.file)?;
-    let (_, config, _) = document.valid_configuration(&args.read)?;
+    let Valid { config, .. } = document.valid_configuration(&args.read)?;
     let warnings: Vec<Warning> = lint(&config)
         .into_iter()
         .filter(|w| !args.allow.contains(&w.code))
@@ -513,13 +521,10 @@ fn eval(args: &EvalArgs) -> Result<Outcome, Failure> {
         None => CorsEngine::disabled(),
         Some(path) => {
             let document = Document::read(path)?;
-            let (_, config, validation) = document.valid_configuration(&args.read)?;
-            let vary = match args.vary {
-                VaryArg::S3 => VaryPolicy::S3,
-                VaryArg::Always => VaryPolicy::Always,
-                VaryArg::ResponseVary => VaryPolicy::ResponseVary,
-            };
-            let options = EngineOptions::s3().validation(validation).vary(vary);
+            let Valid {
+                config, options, ..
+            } = document.valid_configuration(&args.read)?;
+            let options = EngineOptions::s3().validation(options).vary(args.vary);
             CorsEngine::compile_with(&config, &options)
                 .map_err(|err| Failure(format!("{}: {}", document.name, detail(&err))))?
         }
@@ -552,22 +557,30 @@ fn eval(args: &EvalArgs) -> Result<Outcome, Failure> {
     }
     let decision = engine.evaluate(&request);
     let explanation = args.explain.then(|| engine.explain(&request).to_string());
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = method_case_note(&args.method, request_method.is_some())
+        .into_iter()
+        .collect();
     let stdout = if args.json {
         let mut out = eval_json(&decision, explanation.as_deref());
         out.push('\n');
         out
     } else {
         let mut out = eval_text(&decision);
-        if out.is_empty() {
-            if let Decision::Pass(pass) = decision {
-                notes.push(format!("no CORS headers: {}", pass_reason(pass.reason())));
-            }
+        if decision.status().is_none() {
+            let stands_for = format!(
+                "200 OK stands for the server's own answer to {}",
+                args.method
+            );
+            notes.push(match decision {
+                Decision::Pass(pass) if decision.headers().next().is_none() => format!(
+                    "no CORS headers: {}; {stands_for}",
+                    pass_reason(pass.reason())
+                ),
+                _ => format!("{stands_for}, to which CORS adds the headers shown"),
+            });
         }
         if let Some(explanation) = explanation {
-            if !out.is_empty() {
-                out.push('\n');
-            }
+            out.push('\n');
             out.push_str(&explanation);
             out.push('\n');
         }
@@ -578,6 +591,32 @@ fn eval(args: &EvalArgs) -> Result<Outcome, Failure> {
         notes,
         status: 0,
     })
+}
+
+/// A note for a method that differs from a CORS method only in case: HTTP methods are
+/// case-sensitive, so `options` is an ordinary request, and `get` is allowed by no rule unless
+/// an `Access-Control-Request-Method` names the method to match instead.
+fn method_case_note(method: &str, has_request_method: bool) -> Option<String> {
+    let upper = method.to_ascii_uppercase();
+    if upper == method {
+        return None;
+    }
+    if upper == "OPTIONS" {
+        return Some(format!(
+            "method {method:?} is not OPTIONS (methods are case-sensitive), so this is an \
+             ordinary request, not a preflight; use --method OPTIONS for a preflight"
+        ));
+    }
+    let cors = upper.parse::<CorsMethod>().ok()?;
+    let effect = if has_request_method {
+        "Access-Control-Request-Method is matched instead"
+    } else {
+        "no rule allows it"
+    };
+    Some(format!(
+        "method {method:?} is not {cors} (methods are case-sensitive), so {effect}; use \
+         --method {cors}"
+    ))
 }
 
 fn set_once<'a>(slot: &mut Option<&'a str>, name: &str, value: &'a str) -> Result<(), Failure> {
@@ -608,13 +647,13 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// The answer as `curl -i` shows it: a status line when CORS decides the status (a
-/// preflight or a rejection), the headers, and S3's error body.
+/// The answer as `curl -i` shows it: the status line (the preflight's or the rejection's
+/// status, or `200 OK` standing for the server's own answer to another request), the headers,
+/// and S3's error body.
 fn eval_text(decision: &Decision<'_>) -> String {
     let mut out = String::new();
-    if let Some(status) = decision.status() {
-        let _ = writeln!(out, "HTTP/1.1 {status} {}", reason_phrase(status));
-    }
+    let status = decision.status().unwrap_or(200);
+    let _ = writeln!(out, "HTTP/1.1 {status} {}", reason_phrase(status));
     if let Decision::Reject(_) = decision {
         out.push_str("Content-Type: application/xml\n");
     }
