@@ -2,4 +2,5 @@
 //! validation, engine, request view and decision) never names an adapter.
 
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
