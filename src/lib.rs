@@ -57,7 +57,43 @@
 //!   It allocates nothing and never panics.
 //! - [`CorsEngine::explain`] traces every rule; [`lint`] warns about the pitfalls people hit.
 //!
-//! Where S3's behaviour is unknown, the README's compatibility section lists the choices made.
+//!
+//! # Features
+//!
+//! None is on by default.
+//!
+//! - `http`: the `bucket_cors::http` module (in [`adapter`]): a request view from an
+//!   `http::request::Parts`, decisions written into an `http::HeaderMap`, and refused
+//!   preflights as `http::Response`s with S3's XML body.
+//! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`); install it from
+//!   a clone with `cargo install --path . --features cli`, and see `bucket-cors --help`.
+//! - `arbitrary`: `arbitrary::Arbitrary` on [`CorsConfiguration`] and [`CorsRule`], for
+//!   fuzzing.
+//!
+//! The documentation on docs.rs is built with every feature, and marks what each one adds.
+//!
+//! # Where things are
+//!
+//! The types of the flow above sit at the crate root. The modules hold what a host reaches
+//! for less often:
+//!
+//! - [`s3`]: what S3 puts on the wire: error codes and their statuses, exact message texts,
+//!   the limits on a configuration, and the XML namespace.
+//! - [`header`]: the names of the response headers a decision writes, and the `Vary` values.
+//! - [`lint`]: the pitfall warnings and their stable codes.
+//! - [`adapter`]: glue for the HTTP stacks servers are built on (`http`, behind its feature).
+//!
+//! The names a tool reads from its users parse with [`FromStr`](std::str::FromStr):
+//! [`CorsMethod`], [`Format`], [`Dialect`], [`VaryPolicy`] and [`lint::LintCode`], each
+//! refusing an unknown name with an [`UnknownName`] that lists the accepted ones.
+//!
+//! # Compatibility
+//!
+//! The engine follows Amazon S3 as recorded in the conformance vectors the tests run. Where
+//! S3's behaviour is not recorded, the choices made (each with its test) are listed in the
+//! Compatibility section of `README.md`, at the root of the package and of its repository,
+//! which also links the evidence: benchmark runs, fuzzing, the hostile-input table and the
+//! browser findings, under `docs/`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
