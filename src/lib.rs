@@ -79,6 +79,9 @@ mod validate;
 #[cfg(feature = "http")]
 pub use adapter::http;
 pub use codec::Format;
+pub use codec::convert::{
+    ConversionError, ConversionErrorKind, ConversionWarning, Effect, WarningKind,
+};
 pub use decision::{
     AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
     RejectionKind, RejectionMessage,
