@@ -86,6 +86,9 @@ pub use decision::{
     AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
     RejectionKind, RejectionMessage,
 };
+pub use diag::diff::{
+    AccessChange, Direction, HeaderChange, OriginClass, PolicyDiff, ResponseChange, Witness, diff,
+};
 pub use diag::explain::{Explanation, HeaderTrace, RuleTrace};
 pub use diag::lint;
 pub use engine::{CorsEngine, EngineOptions, VaryPolicy};

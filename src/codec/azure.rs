@@ -22,8 +22,8 @@ use quick_xml::events::Event;
 
 use crate::codec::Format;
 use crate::codec::convert::{
-    ConversionError, ConversionErrorKind, ConversionWarning, HeaderShape, WarningKind,
-    codec_error, header_shape, vary_lost,
+    ConversionError, ConversionErrorKind, ConversionWarning, HeaderShape, WarningKind, codec_error,
+    header_shape, vary_lost,
 };
 use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
@@ -47,9 +47,14 @@ const MAX_DEPTH: usize = 32;
 
 /// True for XML with Azure's `<Cors>` or `<CorsRule>` elements (S3 writes `CORSRule`).
 pub(crate) fn sniff(bytes: &[u8]) -> bool {
-    [&b"<Cors>"[..], b"<Cors ", b"<CorsRule>", b"<StorageServiceProperties"]
-        .iter()
-        .any(|needle| memchr::memmem::find(bytes, needle).is_some())
+    [
+        &b"<Cors>"[..],
+        b"<Cors ",
+        b"<CorsRule>",
+        b"<StorageServiceProperties",
+    ]
+    .iter()
+    .any(|needle| memchr::memmem::find(bytes, needle).is_some())
 }
 
 #[derive(Default)]
@@ -92,7 +97,10 @@ fn read_rules(text: &str) -> Result<Vec<RuleText>, ConfigError> {
                     }
                 }
                 if path.len() >= MAX_DEPTH {
-                    return Err(error(None, format!("nested deeper than {MAX_DEPTH} elements")));
+                    return Err(error(
+                        None,
+                        format!("nested deeper than {MAX_DEPTH} elements"),
+                    ));
                 }
                 path.push(name);
                 enter(&path, &mut rules)?;
@@ -183,7 +191,9 @@ fn enter(path: &[String], rules: &mut Vec<RuleText>) -> Result<(), ConfigError> 
         }
         [rule, field] if rule == "CorsRule" => {
             let index = rules.len() - 1;
-            let last = rules.last_mut().ok_or_else(|| error(None, "field outside a rule"))?;
+            let last = rules
+                .last_mut()
+                .ok_or_else(|| error(None, "field outside a rule"))?;
             match slot(last, field) {
                 Some(slot) if slot.is_some() => {
                     Err(error(Some(index), format!("{field} given twice")))
@@ -209,7 +219,9 @@ fn leave(
         return Ok(());
     };
     if let [_, field] = &path[base + 1..] {
-        let last = rules.last_mut().ok_or_else(|| error(index, "field outside a rule"))?;
+        let last = rules
+            .last_mut()
+            .ok_or_else(|| error(index, "field outside a rule"))?;
         if let Some(slot) = slot(last, field) {
             *slot = Some(value.to_owned());
         }
@@ -233,7 +245,10 @@ pub(crate) fn parse(
     if texts.len() > MAX_RULES {
         return Err(error(
             None,
-            format!("{} rules, more than azure's limit of {MAX_RULES}", texts.len()),
+            format!(
+                "{} rules, more than azure's limit of {MAX_RULES}",
+                texts.len()
+            ),
         ));
     }
     let mut warnings = Vec::new();
@@ -252,7 +267,11 @@ pub(crate) fn parse(
         let mut rule = CorsRule::new();
         for origin in split(text.origins.as_ref()) {
             if origin != "*" && origin.contains('*') {
-                warn(Field::AllowedOrigin, origin, "azure matches origins exactly; * stands only alone");
+                warn(
+                    Field::AllowedOrigin,
+                    origin,
+                    "azure matches origins exactly; * stands only alone",
+                );
             } else {
                 rule.allowed_origins.push(origin.to_owned());
             }
@@ -272,7 +291,11 @@ pub(crate) fn parse(
         }
         for header in split(text.headers.as_ref()) {
             if header_shape(header) == HeaderShape::Other {
-                warn(Field::AllowedHeader, header, "azure takes * only at the end of a name");
+                warn(
+                    Field::AllowedHeader,
+                    header,
+                    "azure takes * only at the end of a name",
+                );
             } else {
                 rule.allowed_headers.push(header.to_owned());
             }
@@ -417,7 +440,10 @@ fn render(rules: &[RuleOut]) -> String {
             ("ExposedHeaders", &rule.exposed),
         ] {
             let joined = list.join(",");
-            out.push_str(&format!("      <{name}>{}</{name}>\n", escape(joined.as_str())));
+            out.push_str(&format!(
+                "      <{name}>{}</{name}>\n",
+                escape(joined.as_str())
+            ));
         }
         out.push_str(&format!(
             "      <MaxAgeInSeconds>{}</MaxAgeInSeconds>\n    </CorsRule>\n",
@@ -443,10 +469,20 @@ fn check(rules: &[RuleOut]) -> Result<(), ConversionError> {
     for (index, rule) in rules.iter().enumerate() {
         let at = Some(index);
         if rule.origins.is_empty() {
-            return Err(error(at, ConversionErrorKind::NothingLeft { field: Field::AllowedOrigin }));
+            return Err(error(
+                at,
+                ConversionErrorKind::NothingLeft {
+                    field: Field::AllowedOrigin,
+                },
+            ));
         }
         if rule.methods.is_empty() {
-            return Err(error(at, ConversionErrorKind::NothingLeft { field: Field::AllowedMethod }));
+            return Err(error(
+                at,
+                ConversionErrorKind::NothingLeft {
+                    field: Field::AllowedMethod,
+                },
+            ));
         }
         if rule.origins.len() > MAX_ORIGINS {
             return Err(error(
@@ -476,7 +512,10 @@ fn check(rules: &[RuleOut]) -> Result<(), ConversionError> {
             if field == Field::AllowedOrigin {
                 continue;
             }
-            let prefixed = list.iter().filter(|v| v.ends_with('*') && *v != "*").count();
+            let prefixed = list
+                .iter()
+                .filter(|v| v.ends_with('*') && *v != "*")
+                .count();
             for (count, limit) in [
                 (prefixed, MAX_PREFIXED_HEADERS),
                 (list.len() - prefixed, MAX_LITERAL_HEADERS),
@@ -484,7 +523,11 @@ fn check(rules: &[RuleOut]) -> Result<(), ConversionError> {
                 if count > limit {
                     return Err(error(
                         at,
-                        ConversionErrorKind::TooManyValues { field, count, limit },
+                        ConversionErrorKind::TooManyValues {
+                            field,
+                            count,
+                            limit,
+                        },
                     ));
                 }
             }

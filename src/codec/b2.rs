@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::Format;
 use crate::codec::convert::{
-    ConversionError, ConversionErrorKind, ConversionWarning, HeaderShape, WarningKind,
-    codec_error, has_key, header_shape, json_max_age, json_text, push_method, vary_lost,
+    ConversionError, ConversionErrorKind, ConversionWarning, HeaderShape, WarningKind, codec_error,
+    has_key, header_shape, json_max_age, json_text, push_method, vary_lost,
 };
 use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
@@ -92,7 +92,11 @@ impl RuleOut {
     fn size(&self) -> usize {
         self.name.len()
             + self.allowed_origins.iter().map(String::len).sum::<usize>()
-            + self.allowed_operations.iter().map(|op| op.len()).sum::<usize>()
+            + self
+                .allowed_operations
+                .iter()
+                .map(|op| op.len())
+                .sum::<usize>()
             + self.allowed_headers.iter().map(String::len).sum::<usize>()
             + self.expose_headers.iter().map(String::len).sum::<usize>()
     }
@@ -157,7 +161,10 @@ pub(crate) fn parse(
     for (index, rule) in rules.into_iter().enumerate() {
         let error = |detail: String| codec_error(FORMAT, Some(index), detail);
         if !valid_name(&rule.name) {
-            return Err(error(format!("rule name {:?} is not 6 to 50 letters, digits and -, or starts with b2-", rule.name)));
+            return Err(error(format!(
+                "rule name {:?} is not 6 to 50 letters, digits and -, or starts with b2-",
+                rule.name
+            )));
         }
         if !names.insert(rule.name.clone()) {
             return Err(error(format!("rule name {:?} is used twice", rule.name)));
@@ -200,9 +207,23 @@ pub(crate) fn parse(
         }
         let size = rule.name.len()
             + origins.iter().map(String::len).sum::<usize>()
-            + rule.allowed_operations.iter().map(String::len).sum::<usize>()
-            + rule.allowed_headers.iter().flatten().map(String::len).sum::<usize>()
-            + rule.expose_headers.iter().flatten().map(String::len).sum::<usize>();
+            + rule
+                .allowed_operations
+                .iter()
+                .map(String::len)
+                .sum::<usize>()
+            + rule
+                .allowed_headers
+                .iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
+            + rule
+                .expose_headers
+                .iter()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>();
         if size >= MAX_RULE_BYTES {
             return Err(error(format!(
                 "rule of {size} bytes, not under b2's limit of {MAX_RULE_BYTES}"

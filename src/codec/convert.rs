@@ -131,7 +131,10 @@ pub struct ConversionWarning {
     kind: WarningKind,
 }
 
-#[allow(clippy::ref_option, reason = "serde's serialize_with passes a reference")]
+#[allow(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes a reference"
+)]
 fn serialize_field<S: serde::Serializer>(
     field: &Option<Field>,
     serializer: S,
@@ -203,7 +206,8 @@ impl fmt::Display for ConversionWarning {
         write!(f, " ({}): ", self.effect)?;
         match &self.kind {
             WarningKind::Dropped { value, reason } => write!(f, "{value:?} left out: {reason}"),
-            WarningKind::Widened { from, to, reason } | WarningKind::Narrowed { from, to, reason } => {
+            WarningKind::Widened { from, to, reason }
+            | WarningKind::Narrowed { from, to, reason } => {
                 write!(f, "{from:?} written as {to:?}: {reason}")
             }
             WarningKind::MaxAgeChanged { from, to, reason } => write!(
@@ -215,8 +219,10 @@ impl fmt::Display for ConversionWarning {
             WarningKind::IdChanged { from, to } => write!(
                 f,
                 "name {} becomes {}",
-                from.as_deref().map_or_else(|| "(none)".to_owned(), |id| format!("{id:?}")),
-                to.as_deref().map_or_else(|| "(none)".to_owned(), |id| format!("{id:?}"))
+                from.as_deref()
+                    .map_or_else(|| "(none)".to_owned(), |id| format!("{id:?}")),
+                to.as_deref()
+                    .map_or_else(|| "(none)".to_owned(), |id| format!("{id:?}"))
             ),
             WarningKind::ResponseChanged { detail } => f.write_str(detail),
         }
@@ -290,7 +296,11 @@ pub struct ConversionError {
 }
 
 impl ConversionError {
-    pub(crate) const fn new(format: Format, rule: Option<usize>, kind: ConversionErrorKind) -> Self {
+    pub(crate) const fn new(
+        format: Format,
+        rule: Option<usize>,
+        kind: ConversionErrorKind,
+    ) -> Self {
         ConversionError { format, rule, kind }
     }
 

@@ -31,7 +31,13 @@ pub enum Format {
 
 /// Every format's name, in [`Format::ALL`]'s order.
 const FORMAT_NAMES: [&str; 7] = [
-    "s3-xml", "oss-xml", "json", "gcs-json", "azure-xml", "r2-json", "b2-json",
+    "s3-xml",
+    "oss-xml",
+    "json",
+    "gcs-json",
+    "azure-xml",
+    "r2-json",
+    "b2-json",
 ];
 
 impl Format {

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::Format;
 use crate::codec::convert::{
-    ALL_METHODS, ConversionError, ConversionErrorKind, ConversionWarning, WarningKind,
-    codec_error, has_key, json_max_age, json_text, push_method, vary_lost,
+    ALL_METHODS, ConversionError, ConversionErrorKind, ConversionWarning, WarningKind, codec_error,
+    has_key, json_max_age, json_text, push_method, vary_lost,
 };
 use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
@@ -152,7 +152,11 @@ pub(crate) fn write(
 }
 
 fn nothing_left(index: usize, field: Field) -> ConversionError {
-    ConversionError::new(FORMAT, Some(index), ConversionErrorKind::NothingLeft { field })
+    ConversionError::new(
+        FORMAT,
+        Some(index),
+        ConversionErrorKind::NothingLeft { field },
+    )
 }
 
 /// The document, leaving out what GCS cannot hold.

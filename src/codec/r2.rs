@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::Format;
 use crate::codec::convert::{
-    ConversionError, ConversionWarning, WarningKind, codec_error, has_key, json_max_age,
-    json_text, vary_lost,
+    ConversionError, ConversionWarning, WarningKind, codec_error, has_key, json_max_age, json_text,
+    vary_lost,
 };
 use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
