@@ -147,7 +147,13 @@ fn read_rules(text: &str) -> Result<Vec<RuleText>, ConfigError> {
                 }
             }
             Event::DocType(_) => return Err(error(None, "a document type declaration")),
-            Event::Eof => break,
+            Event::Eof if path.is_empty() => break,
+            Event::Eof => {
+                return Err(error(
+                    None,
+                    format!("element {:?} is not closed", path[path.len() - 1]),
+                ));
+            }
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
         }
     }
