@@ -275,11 +275,11 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
         .flat_map(|r| r.allowed_origins.iter().map(String::as_str))
         .collect();
     let origin_patterns = Entries::new(&origin_entries, false);
-    let origin_classes = classes(&origin_patterns, &rules, |rule, pattern| {
-        rule.allowed_origins
-            .iter()
-            .any(|e| pattern.matches_entry(e, false))
-    });
+    let origin_shapes: Vec<Vec<Shape<'_>>> = rules
+        .iter()
+        .map(|r| r.allowed_origins.iter().map(|e| shape(e)).collect())
+        .collect();
+    let origin_classes = classes(&origin_patterns, &origin_shapes);
 
     let header_entries: Vec<String> = rules
         .iter()
@@ -288,11 +288,20 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
         .collect();
     let header_refs: Vec<&str> = header_entries.iter().map(String::as_str).collect();
     let header_patterns = Entries::new(&header_refs, true);
-    let header_classes = classes(&header_patterns, &rules, |rule, name| {
-        rule.allowed_headers
-            .iter()
-            .any(|e| name.matches_entry(e, true))
-    });
+    let lowered: Vec<Vec<String>> = rules
+        .iter()
+        .map(|r| {
+            r.allowed_headers
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect()
+        })
+        .collect();
+    let header_shapes: Vec<Vec<Shape<'_>>> = lowered
+        .iter()
+        .map(|list| list.iter().map(|e| shape(e)).collect())
+        .collect();
+    let header_classes = classes(&header_patterns, &header_shapes);
     // Acc(rule): the header classes each rule allows.
     let accepts: Vec<Bits> = (0..rules.len())
         .map(|rule| {
@@ -308,7 +317,6 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
     let all_headers = Bits::full(header_classes.len());
 
     let mut out = PolicyDiff::default();
-    let mut seen = HashSet::new();
     for (origin, signature) in &origin_classes {
         let origin_class = origin_patterns.class_of(origin);
         for method in CorsMethod::ALL {
@@ -325,10 +333,11 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
             };
             let old_rules = matching(0..split);
             let new_rules = matching(split..rules.len());
-            let mut lists: Vec<Option<Bits>> = vec![None];
             let first_allowing = |list: &[usize], set: &Bits| {
                 list.iter().copied().find(|&r| set.is_subset(&accepts[r]))
             };
+            let mut lists: Vec<Option<Bits>> = vec![None];
+            let mut seen = HashSet::new();
             for a in old_rules.iter().copied().map(Some).chain([None]) {
                 for b in new_rules.iter().copied().map(Some).chain([None]) {
                     if a.is_none() && b.is_none() {
@@ -344,6 +353,7 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
                     if set.is_empty()
                         || first_allowing(&old_rules, &set) != a
                         || first_allowing(&new_rules, &set) != b
+                        || !seen.insert(set.clone())
                     {
                         continue;
                     }
@@ -351,20 +361,12 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
                 }
             }
             for list in lists {
-                let names: Option<Vec<String>> = list.map(|set| {
+                let names: Option<Vec<&str>> = list.map(|set| {
                     set.iter()
-                        .map(|class| header_classes[class].0.clone())
+                        .map(|class| header_classes[class].0.as_str())
                         .collect()
                 });
-                let witness = Witness {
-                    origin: origin.clone(),
-                    origin_class: origin_class.clone(),
-                    method,
-                    request_headers: names,
-                };
-                if seen.insert(witness.clone()) {
-                    compare(old, new, witness, &mut out);
-                }
+                compare(old, new, origin, &origin_class, method, names, &mut out);
             }
         }
     }
@@ -382,13 +384,26 @@ fn request<'a>(origin: &'a str, method: CorsMethod, headers: Option<&'a str>) ->
     }
 }
 
-fn compare(old: &CorsEngine, new: &CorsEngine, witness: Witness, out: &mut PolicyDiff) {
-    let line = witness
-        .request_headers
-        .as_ref()
-        .map(|names| names.join(", "));
-    let req = request(&witness.origin, witness.method, line.as_deref());
+fn compare(
+    old: &CorsEngine,
+    new: &CorsEngine,
+    origin: &str,
+    origin_class: &OriginClass,
+    method: CorsMethod,
+    names: Option<Vec<&str>>,
+    out: &mut PolicyDiff,
+) {
+    let line = names.as_ref().map(|names| names.join(", "));
+    let req = request(origin, method, line.as_deref());
     let (before, after) = (old.evaluate(&req), new.evaluate(&req));
+    let witness = || Witness {
+        origin: origin.to_owned(),
+        origin_class: origin_class.clone(),
+        method,
+        request_headers: names
+            .as_ref()
+            .map(|names| names.iter().map(|&n| n.to_owned()).collect()),
+    };
     let allowed = |d: &Decision<'_>| matches!(d, Decision::Preflight(_) | Decision::Actual(_));
     let (old_rule, new_rule) = (before.matched_rule(), after.matched_rule());
     if allowed(&before) != allowed(&after) {
@@ -399,10 +414,13 @@ fn compare(old: &CorsEngine, new: &CorsEngine, witness: Witness, out: &mut Polic
         };
         out.access.push(AccessChange {
             direction,
-            request: witness,
+            request: witness(),
             old_rule,
             new_rule,
         });
+        return;
+    }
+    if before.headers().eq(after.headers()) {
         return;
     }
     let collect = |d: &Decision<'_>| -> Vec<(&'static str, String)> {
@@ -439,7 +457,7 @@ fn compare(old: &CorsEngine, new: &CorsEngine, witness: Witness, out: &mut Polic
         })
         .collect();
     out.responses.push(ResponseChange {
-        request: witness,
+        request: witness(),
         old_rule,
         new_rule,
         headers,
@@ -462,20 +480,11 @@ fn shape(entry: &str) -> Shape<'_> {
     }
 }
 
-/// A witness name, matched against entries as the engine matches them.
-struct Name<'a>(&'a str);
-
-impl Name<'_> {
-    fn matches_entry(&self, entry: &str, ignore_case: bool) -> bool {
-        let lowered;
-        let entry = if ignore_case {
-            lowered = entry.to_ascii_lowercase();
-            lowered.as_str()
-        } else {
-            entry
-        };
-        let name = self.0;
-        match shape(entry) {
+impl Shape<'_> {
+    /// True when the entry matches the name, as the engine matches (header entries and
+    /// names are lower-cased before).
+    fn matches(&self, name: &str) -> bool {
+        match *self {
             Shape::Exact(exact) => exact == name,
             Shape::Any => true,
             Shape::Wild(prefix, suffix) => {
@@ -570,7 +579,7 @@ impl<'a> Entries<'a> {
         }
         let mut patterns: Vec<String> = Vec::new();
         for (entry, _, _) in &self.patterns {
-            if Name(witness).matches_entry(entry, false) && !patterns.iter().any(|p| p == entry) {
+            if shape(entry).matches(witness) && !patterns.iter().any(|p| p == entry) {
                 patterns.push((*entry).to_owned());
             }
         }
@@ -597,17 +606,13 @@ fn fresh_char(used: &HashSet<char>, header: bool) -> char {
 }
 
 /// The witnesses, one per signature (the set of rules whose entries match it), first kept.
-fn classes(
-    entries: &Entries<'_>,
-    rules: &[&CorsRule],
-    matches: impl Fn(&CorsRule, &Name<'_>) -> bool,
-) -> Vec<(String, Bits)> {
+fn classes(entries: &Entries<'_>, rules: &[Vec<Shape<'_>>]) -> Vec<(String, Bits)> {
     let mut seen: HashMap<Bits, usize> = HashMap::new();
     let mut out = Vec::new();
     for witness in &entries.witnesses {
         let mut signature = Bits::new(rules.len());
-        for (index, rule) in rules.iter().enumerate() {
-            if matches(rule, &Name(witness)) {
+        for (index, shapes) in rules.iter().enumerate() {
+            if shapes.iter().any(|s| s.matches(witness)) {
                 signature.set(index);
             }
         }
