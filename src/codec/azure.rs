@@ -30,17 +30,20 @@ use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
 
 const FORMAT: Format = Format::AzureXml;
 
-/// The most CORS rules one Azure Storage service holds.
+/// The most CORS rules one Azure Storage service holds (the provider's page on CORS support).
 pub const MAX_RULES: usize = 5;
-/// The most bytes of rule text (values, without the XML tags) one service holds: 2 KiB.
+/// The most bytes of rule text (values, without the XML tags) one service holds: 2 KiB (the
+/// provider's page on CORS support).
 pub const MAX_TOTAL_BYTES: usize = 2048;
-/// The most allowed origins in one rule.
+/// The most allowed origins in one rule (the provider's page on CORS support).
 pub const MAX_ORIGINS: usize = 64;
-/// The most header names (without `*`) in one header list.
+/// The most header names (without `*`) in one header list (the provider's page on CORS
+/// support).
 pub const MAX_LITERAL_HEADERS: usize = 64;
-/// The most prefixed header names (ending in `*`) in one header list.
+/// The most prefixed header names (ending in `*`) in one header list (the provider's page on
+/// CORS support).
 pub const MAX_PREFIXED_HEADERS: usize = 2;
-/// The longest origin or header value, in characters.
+/// The longest origin or header value, in characters (the provider's page on CORS support).
 pub const MAX_VALUE_CHARS: usize = 256;
 /// The deepest element nesting read; deeper documents are refused.
 const MAX_DEPTH: usize = 32;

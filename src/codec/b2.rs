@@ -4,7 +4,9 @@
 //! ignored), or the bare array. Written: `{"corsRules": [...]}`.
 //!
 //! Limits and semantics, from the provider's page on CORS rules
-//! (<https://www.backblaze.com/docs/cloud-storage-cross-origin-resource-sharing-rules>):
+//! (<https://www.backblaze.com/b2/docs/cors_rules.html>), and for the S3-compatible API's
+//! max-age range, its page on enabling CORS with that API
+//! (<https://www.backblaze.com/docs/cloud-storage-enable-cors-with-the-s3-compatible-api>):
 //! - at most [`MAX_RULES`] rules, each under [`MAX_RULE_BYTES`] bytes, counted as the sum of
 //!   the UTF-8 lengths of its name, origins, operations and headers;
 //! - `corsRuleName` is 6 to 50 letters, digits and `-`, not starting with `b2-`, unique;
