@@ -267,7 +267,7 @@ fn hostile_near_64_kb_pair_is_bounded() {
         changes.access.len(),
         changes.responses.len()
     );
-    // About 7 s unoptimised on a shared two-core machine (0.9 s optimised): 400 s is a 50x margin.
+    // About 7 s unoptimised on a shared two-core machine (0.5 s optimised): 400 s is a 50x margin.
     assert!(took < Duration::from_secs(400), "{took:?}");
     assert!(changes.widens() && changes.narrows());
     let sample = PolicyDiff {
