@@ -115,9 +115,15 @@ mod validate;
 #[cfg(feature = "http")]
 pub use adapter::http;
 pub use codec::Format;
+pub use codec::convert::{
+    ConversionError, ConversionErrorKind, ConversionWarning, Effect, WarningKind,
+};
 pub use decision::{
     AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
     RejectionKind, RejectionMessage,
+};
+pub use diag::diff::{
+    AccessChange, Direction, HeaderChange, OriginClass, PolicyDiff, ResponseChange, Witness, diff,
 };
 pub use diag::explain::{Explanation, HeaderTrace, RuleTrace};
 pub use diag::lint;

@@ -111,10 +111,57 @@ struct Sample {
 
 const SAMPLES: &[Sample] = &[
     Sample {
+        name: "azure-cors-only.xml",
+        format: "azure-xml",
+        invalid: None,
+        lints: &[(0, "etag-not-exposed"), (0, "max-age-too-long")],
+    },
+    Sample {
+        name: "azure-service-properties.xml",
+        format: "azure-xml",
+        invalid: None,
+        lints: &[(0, "etag-not-exposed")],
+    },
+    Sample {
+        name: "b2-s3-operations.json",
+        format: "b2-json",
+        invalid: None,
+        lints: &[],
+    },
+    Sample {
+        name: "b2-update-bucket.json",
+        format: "b2-json",
+        invalid: None,
+        lints: &[],
+    },
+    Sample {
         name: "boto3-full-rule.json",
         format: "json",
         invalid: None,
         lints: &[],
+    },
+    Sample {
+        name: "gcs-bucket-cors.json",
+        format: "gcs-json",
+        invalid: None,
+        lints: &[(0, "needless-expose-header")],
+    },
+    Sample {
+        name: "gcs-bucket-resource.json",
+        format: "gcs-json",
+        invalid: None,
+        lints: &[(0, "needless-expose-header")],
+    },
+    Sample {
+        name: "gcs-gcloud-array.json",
+        format: "gcs-json",
+        invalid: None,
+        lints: &[
+            (0, "etag-not-exposed"),
+            (0, "needless-expose-header"),
+            (1, "wildcard-origin-write"),
+            (1, "etag-not-exposed"),
+        ],
     },
     Sample {
         name: "linode-example-com.xml",
@@ -157,6 +204,18 @@ const SAMPLES: &[Sample] = &[
         format: "json",
         invalid: None,
         lints: &[(0, "needless-expose-header")],
+    },
+    Sample {
+        name: "r2-api-response.json",
+        format: "r2-json",
+        invalid: None,
+        lints: &[(0, "max-age-too-long")],
+    },
+    Sample {
+        name: "r2-policy.json",
+        format: "r2-json",
+        invalid: None,
+        lints: &[],
     },
     Sample {
         name: "www-example-com.json",

@@ -37,6 +37,39 @@ const SAMPLES: &[(&str, Format, &str, &str, &str)] = &[
     ("ovh-my-app.json", Format::Json, "ok", "ok", "ok"),
     ("www-example-com.json", Format::Json, "ok", "ok", "ok"),
     ("www-example-com.xml", Format::S3Xml, "ok", "ok", "ok"),
+    ("azure-cors-only.xml", Format::AzureXml, "ok", "ok", "ok"),
+    (
+        "azure-service-properties.xml",
+        Format::AzureXml,
+        "ok",
+        "ok",
+        "ok",
+    ),
+    (
+        "b2-s3-operations.json",
+        Format::B2Json,
+        "ok",
+        "ok",
+        "MalformedXML",
+    ),
+    (
+        "b2-update-bucket.json",
+        Format::B2Json,
+        "ok",
+        "ok",
+        "MalformedXML",
+    ),
+    ("gcs-bucket-cors.json", Format::GcsJson, "ok", "ok", "ok"),
+    (
+        "gcs-bucket-resource.json",
+        Format::GcsJson,
+        "ok",
+        "ok",
+        "ok",
+    ),
+    ("gcs-gcloud-array.json", Format::GcsJson, "ok", "ok", "ok"),
+    ("r2-api-response.json", Format::R2Json, "ok", "ok", "ok"),
+    ("r2-policy.json", Format::R2Json, "ok", "ok", "MalformedXML"),
 ];
 
 fn verdict(config: &CorsConfiguration, options: &ValidationOptions) -> String {

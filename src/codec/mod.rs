@@ -4,8 +4,13 @@
 //! [`CorsConfiguration`] (`from_s3_xml`, `to_json`, ...). This module holds what they share:
 //! the [`Format`] names and detection, and the size limit decided before any parsing.
 
+mod azure;
+mod b2;
+pub(crate) mod convert;
 mod format;
+mod gcs;
 mod json;
+mod r2;
 mod xml;
 
 pub use format::Format;
@@ -42,16 +47,26 @@ impl CorsConfiguration {
             Format::S3Xml => xml::parse(bytes, xml::Dialect::S3),
             Format::OssXml => xml::parse(bytes, xml::Dialect::Oss),
             Format::Json => json::parse(bytes),
+            Format::GcsJson | Format::AzureXml | Format::R2Json | Format::B2Json => {
+                Self::from_format(bytes, format).map(|(config, _)| config)
+            }
         }
     }
 
-    /// Writes the configuration in the given format.
+    /// Writes the configuration in the given format. For the formats of other providers
+    /// (GCS, Azure, R2, B2) what the format cannot hold is left out, even past the
+    /// provider's limits; [`CorsConfiguration::to_format`] says what and refuses what cannot
+    /// be expressed.
     #[must_use]
     pub fn write(&self, format: Format) -> String {
         match format {
             Format::S3Xml => xml::write(self, xml::Dialect::S3),
             Format::OssXml => xml::write(self, xml::Dialect::Oss),
             Format::Json => json::write(self),
+            Format::GcsJson => gcs::write_lossy(self),
+            Format::AzureXml => azure::write_lossy(self),
+            Format::R2Json => r2::write_lossy(self),
+            Format::B2Json => b2::write_lossy(self),
         }
     }
 }

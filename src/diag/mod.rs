@@ -1,5 +1,7 @@
-//! Diagnostics for people: the per-rule trace of one request ([`explain`]) and pitfall
-//! warnings for a whole configuration ([`lint`]).
+//! Diagnostics for people: the per-rule trace of one request ([`explain`]), pitfall
+//! warnings for a whole configuration ([`lint`]), and the access changes between two
+//! policies ([`diff`]).
 
+pub mod diff;
 pub(crate) mod explain;
 pub mod lint;
