@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod convert;
+mod diff;
 mod document;
 mod eval;
 mod json;
@@ -22,6 +23,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 use crate::convert::ConvertArgs;
+use crate::diff::DiffArgs;
 use crate::eval::EvalArgs;
 use crate::lint::LintArgs;
 use crate::validate::ValidateArgs;
@@ -41,8 +43,10 @@ struct Cli {
 enum Command {
     /// Check a configuration with S3's rules: exit 0 when valid, 1 when S3 would refuse it.
     Validate(ValidateArgs),
-    /// Print a configuration in another format.
+    /// Print a configuration in another format; warn about every change of meaning.
     Convert(ConvertArgs),
+    /// Say which access changes between two configurations, in any formats.
+    Diff(DiffArgs),
     /// Warn about pitfalls S3 accepts: exit 0 without warnings, 1 with some.
     Lint(LintArgs),
     /// Evaluate one request against a configuration and print S3's answer.
@@ -77,6 +81,9 @@ struct Outcome {
     stdout: String,
     /// Notes for people, printed on standard error.
     notes: Vec<String>,
+    /// Other lines for standard error (warnings, a finding's one line), printed after the
+    /// notes, each after `bucket-cors: `.
+    stderr: Vec<String>,
     status: u8,
 }
 
@@ -88,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Eval(args) => eval::run(&args),
     };
@@ -97,6 +105,9 @@ fn main() -> ExitCode {
             for note in &outcome.notes {
                 // Nothing useful can be done when standard error is gone.
                 let _ = writeln!(stderr, "bucket-cors: note: {note}");
+            }
+            for line in &outcome.stderr {
+                let _ = writeln!(stderr, "bucket-cors: {line}");
             }
             let mut stdout = io::stdout().lock();
             match stdout
