@@ -21,10 +21,12 @@ pub(crate) enum FailOn {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 0 when the command ran (whatever the difference, unless \
+#[command(
+    after_help = "Exit status: 0 when the command ran (whatever the difference, unless \
     --fail-on says otherwise); 1 when --fail-on names a change the policies show (widen: some \
     request refused by OLD is allowed by NEW; narrow: the reverse; change: any change, response \
-    headers included); 2 for a usage or input error, such as a document S3 would refuse.")]
+    headers included); 2 for a usage or input error, such as a document S3 would refuse."
+)]
 pub(crate) struct DiffArgs {
     /// The policy before, or - for standard input.
     #[arg(value_name = "OLD")]

@@ -12,6 +12,7 @@ mod document;
 mod eval;
 mod json;
 mod lint;
+mod probe;
 mod validate;
 
 use std::io::{self, Write};
@@ -26,6 +27,7 @@ use crate::convert::ConvertArgs;
 use crate::diff::DiffArgs;
 use crate::eval::EvalArgs;
 use crate::lint::LintArgs;
+use crate::probe::ProbeArgs;
 use crate::validate::ValidateArgs;
 
 /// Validate, convert, lint and evaluate S3 bucket CORS configurations offline.
@@ -51,6 +53,9 @@ enum Command {
     Lint(LintArgs),
     /// Evaluate one request against a configuration and print S3's answer.
     Eval(EvalArgs),
+    /// Send the requests that decide a configuration to a live endpoint and compare every
+    /// answer with the engine's.
+    Probe(ProbeArgs),
 }
 
 /// A value parser for one of the library's named types: the names its [`FromStr`] accepts are
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Probe(args) => probe::run(&args),
     };
     match result {
         Ok(outcome) => {
