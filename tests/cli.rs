@@ -1300,3 +1300,243 @@ fn unreadable_bytes_are_malformed_or_refused() {
     run(&["lint", file.path()]).assert_one_line_error("MalformedXML");
     run(&["convert", file.path(), "--to", "json"]).assert_one_line_error("MalformedXML");
 }
+
+// ---- convert between clouds, and diff ----
+
+/// Every sample to every format: the output reads back in that format, or the conversion is
+/// refused on one line with exit 1; each warning is one line naming the side it comes from.
+#[test]
+fn convert_every_sample_to_every_cloud_format() {
+    for s in SAMPLES {
+        let path = sample(s.name);
+        for format in Format::ALL {
+            let mut args = vec!["convert", path.as_str(), "--to", format.name()];
+            if s.invalid.is_some() {
+                args.push("--lenient");
+            }
+            let out = run(&args);
+            let lines: Vec<&str> = out.stderr.lines().collect();
+            match out.code {
+                0 => {
+                    CorsConfiguration::parse_as(out.stdout.as_bytes(), format)
+                        .unwrap_or_else(|e| panic!("{} to {format}: {e}\n{}", s.name, out.stdout));
+                    for line in lines {
+                        assert!(
+                            line.starts_with("bucket-cors: warning: reading ")
+                                || line.starts_with(&format!(
+                                    "bucket-cors: warning: writing {format}: "
+                                )),
+                            "{} to {format}: {line}",
+                            s.name
+                        );
+                    }
+                }
+                1 => {
+                    assert_eq!(out.stdout, "", "{out:?}");
+                    let last = lines.last().unwrap();
+                    assert!(
+                        last.starts_with(&format!("bucket-cors: cannot write {format}")),
+                        "{out:?}"
+                    );
+                }
+                _ => panic!("{} to {format}: {out:?}", s.name),
+            }
+        }
+    }
+}
+
+#[test]
+fn convert_from_names_the_format_and_format_is_its_alias() {
+    let gcs = sample("gcs-bucket-cors.json");
+    let detected = run(&["convert", &gcs, "--to", "s3-xml"]);
+    assert_eq!(detected.code, 0, "{detected:?}");
+    for option in ["--from", "--format"] {
+        let named = run(&["convert", &gcs, option, "gcs-json", "--to", "s3-xml"]);
+        assert_eq!(named.stdout, detected.stdout, "{option}");
+    }
+    // The wrong format named: the document does not read, one line.
+    run(&["convert", &gcs, "--from", "azure-xml", "--to", "json"])
+        .assert_one_line_error("MalformedXML");
+    run(&["convert", &gcs, "--from", "gcs", "--to", "json"])
+        .assert_one_line_error("invalid value 'gcs' for '--from <FORMAT>'");
+}
+
+#[test]
+fn convert_prints_every_warning_and_strict_refuses_any() {
+    let file = sample("boto3-full-rule.json");
+    let lossy = run(&["convert", &file, "--to", "gcs-json"]);
+    assert_eq!(lossy.code, 0, "{lossy:?}");
+    assert_eq!(
+        lossy.stderr,
+        "bucket-cors: warning: writing gcs-json: rule 0, id (label): name \"uploads-from-app\" \
+         becomes (none)\nbucket-cors: warning: writing gcs-json: rule 0, allowed header \
+         (widens): \"content-type, x-amz-*\" written as \"*\": gcs checks no request header, so \
+         any is allowed\n"
+    );
+    let strict = run(&["convert", &file, "--to", "gcs-json", "--strict"]);
+    assert_eq!(strict.code, 1, "{strict:?}");
+    assert_eq!(strict.stdout, "", "nothing lossy is written: {strict:?}");
+    assert!(
+        strict
+            .stderr
+            .ends_with("bucket-cors: --strict: 2 warnings, nothing written\n"),
+        "{strict:?}"
+    );
+    // Reading another provider's document warns too.
+    let read = run(&[
+        "convert",
+        &sample("gcs-gcloud-array.json"),
+        "--to",
+        "s3-xml",
+        "--strict",
+    ]);
+    assert_eq!(read.code, 1, "{read:?}");
+    assert!(
+        read.stderr
+            .contains("warning: reading gcs-json: rule 0, allowed method (narrows): \"OPTIONS\""),
+        "{read:?}"
+    );
+    // Without a warning, --strict changes nothing.
+    let exact = run(&["convert", &file, "--to", "s3-xml", "--strict"]);
+    assert_eq!(exact.code, 0, "{exact:?}");
+    assert_eq!(exact.stderr, "");
+    assert_eq!(
+        exact.stdout,
+        run(&["convert", &file, "--to", "s3-xml"]).stdout
+    );
+}
+
+#[test]
+fn convert_refuses_what_the_target_cannot_express() {
+    let b2 = run(&[
+        "convert",
+        &sample("b2-update-bucket.json"),
+        "--to",
+        "azure-xml",
+    ]);
+    assert_eq!(b2.code, 1, "{b2:?}");
+    assert_eq!(b2.stdout, "");
+    assert!(
+        b2.stderr.ends_with(
+            "bucket-cors: cannot write azure-xml, rule 0: no allowed origin the format can hold \
+             is left\n"
+        ),
+        "{b2:?}"
+    );
+    // 100 rules, S3's limit: more than Azure's five.
+    let rules: String = (0..100)
+        .map(|i| {
+            format!(
+                "<CORSRule><AllowedOrigin>https://o{i}.example</AllowedOrigin>\
+                 <AllowedMethod>GET</AllowedMethod></CORSRule>"
+            )
+        })
+        .collect();
+    let doc = format!("<CORSConfiguration>{rules}</CORSConfiguration>");
+    let many = run_with_stdin(&["convert", "-", "--to", "azure-xml"], doc.as_bytes());
+    assert_eq!(many.code, 1, "{many:?}");
+    assert_eq!(
+        many.stderr,
+        "bucket-cors: cannot write azure-xml: 100 rules, more than the limit of 5\n"
+    );
+}
+
+const OPEN_READ: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com\
+    </AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+const OPEN_READ_WRITE: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>https://app.example.com\
+    </AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod>\
+    </CORSRule></CORSConfiguration>";
+
+#[test]
+fn diff_says_which_access_changes() {
+    let old = TempFile::new("diff-old.xml", OPEN_READ.as_bytes());
+    let new = TempFile::new("diff-new.xml", OPEN_READ_WRITE.as_bytes());
+    let same = run(&["diff", old.path(), old.path(), "--fail-on", "change"]);
+    assert_eq!(
+        (same.code, same.stdout.as_str()),
+        (0, "no change\n"),
+        "{same:?}"
+    );
+    let wider = run(&["diff", old.path(), new.path()]);
+    assert_eq!(
+        wider.code, 0,
+        "without --fail-on a change is not a failure: {wider:?}"
+    );
+    assert_eq!(
+        wider.stdout,
+        "1 access changes (1 widened, 0 narrowed), 1 response changes\n\
+         + PUT from \"https://app.example.com\" (exact): refused before, rule 0 now\n\
+         ~ GET from \"https://app.example.com\" (exact):\n    \
+         access-control-allow-methods: GET -> GET, PUT\n"
+    );
+    assert_eq!(
+        run(&["diff", old.path(), new.path(), "--fail-on", "widen"]).code,
+        1
+    );
+    assert_eq!(
+        run(&["diff", old.path(), new.path(), "--fail-on", "narrow"]).code,
+        0
+    );
+    assert_eq!(
+        run(&["diff", new.path(), old.path(), "--fail-on", "widen"]).code,
+        0
+    );
+    assert_eq!(
+        run(&["diff", new.path(), old.path(), "--fail-on", "narrow"]).code,
+        1
+    );
+    let json = run(&["diff", old.path(), new.path(), "--json"]).json();
+    assert_eq!(json["widens"], true);
+    assert_eq!(json["narrows"], false);
+    assert_eq!(
+        json["access"],
+        serde_json::json!([{"direction": "widened", "request": {"origin":
+            "https://app.example.com", "origin_class": {"kind": "exact"}, "method": "PUT",
+            "request_headers": null}, "old_rule": null, "new_rule": 0}])
+    );
+    assert_eq!(json["responses"].as_array().unwrap().len(), 1);
+    let help = run(&["diff", "--help"]).stdout;
+    assert!(help.contains("Exit status: 0"), "{help}");
+}
+
+#[test]
+fn diff_compares_any_formats() {
+    // A GCS document and its S3 XML conversion allow the same requests.
+    let gcs = sample("gcs-bucket-cors.json");
+    let xml = run(&["convert", &gcs, "--to", "s3-xml"]);
+    let converted = TempFile::new("diff-gcs.xml", xml.stdout.as_bytes());
+    let out = run(&["diff", &gcs, converted.path(), "--fail-on", "change"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "no change\n"),
+        "{out:?}"
+    );
+    // Standard input for one side, with its format named.
+    let out = run_with_stdin(
+        &[
+            "diff",
+            &gcs,
+            "-",
+            "--new-format",
+            "s3-xml",
+            "--fail-on",
+            "change",
+        ],
+        xml.stdout.as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn diff_bad_input_is_one_line() {
+    let old = TempFile::new("diff-bad-old.xml", OPEN_READ.as_bytes());
+    run(&["diff", "-", "-"]).assert_one_line_error("cannot both be standard input");
+    run(&["diff", old.path(), "no/such/file.xml"]).assert_one_line_error("no such file");
+    run(&["diff", old.path()]).assert_one_line_error("NEW");
+    run(&["diff", old.path(), old.path(), "--fail-on", "grow"])
+        .assert_one_line_error("invalid value 'grow' for '--fail-on <CHANGE>'");
+    let huge = TempFile::new("diff-huge.xml", &huge_document());
+    run(&["diff", old.path(), huge.path()]).assert_one_line_error("MaxMessageLengthExceeded");
+    run_with_stdin(&["diff", old.path(), "-"], b"<CORSConfiguration>")
+        .assert_one_line_error("MalformedXML");
+}
