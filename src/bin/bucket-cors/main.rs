@@ -1,8 +1,9 @@
-//! `bucket-cors`: validate, convert, lint and evaluate an S3 bucket CORS configuration
-//! offline, with the same engine a storage server uses.
+//! `bucket-cors`: validate, convert, diff, lint and evaluate an S3 bucket CORS configuration
+//! offline, with the same engine a storage server uses, and probe a live endpoint with it.
 //!
-//! Exit status: 0 for success (valid, no warnings, evaluated), 1 for a finding (invalid,
-//! warnings), 2 for a usage or input error, which is reported on one line of standard error.
+//! Exit status: 0 for success (valid, no warnings, evaluated, no difference), 1 for a finding
+//! (invalid, warnings, a difference), 2 for a usage or input error, which is reported on one
+//! line of standard error.
 
 #![forbid(unsafe_code)]
 
@@ -30,10 +31,13 @@ use crate::lint::LintArgs;
 use crate::probe::ProbeArgs;
 use crate::validate::ValidateArgs;
 
-/// Validate, convert, lint and evaluate S3 bucket CORS configurations offline.
+/// Validate, convert, diff, lint and evaluate S3 bucket CORS configurations offline, and probe
+/// a live endpoint with one.
 ///
-/// A configuration is S3 XML (a PutBucketCors body), Alibaba OSS XML, or the AWS CLI / boto3
-/// JSON shape {"CORSRules": [...]}; the format is detected unless --format is given.
+/// A configuration is S3 XML (a PutBucketCors body), Alibaba OSS XML, the AWS CLI / boto3
+/// JSON shape {"CORSRules": [...]}, or another cloud's CORS document: Google Cloud Storage
+/// JSON, Azure Blob Storage XML, Cloudflare R2 JSON or Backblaze B2 JSON. The format is
+/// detected unless --format (convert: --from) names it.
 #[derive(Debug, Parser)]
 #[command(name = "bucket-cors", version)]
 struct Cli {
