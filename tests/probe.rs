@@ -579,7 +579,7 @@ fn the_text_answer_groups_by_cause() {
         "1000",
     ]);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("differences of 1 kinds"), "{out:?}");
+    assert!(out.stdout.contains(" differences of 1 kind\n"), "{out:?}");
     assert!(
         out.stdout.contains("a CORS header is missing (Vary): "),
         "{out:?}"

@@ -305,7 +305,12 @@ impl<'a> Report<'a> {
     fn text(&self) -> String {
         let mut out = String::new();
         let differing: usize = self.differences.iter().map(|g| g.requests.len()).sum();
-        let _ = write!(out, "probed {} with {} requests", self.url, self.sent);
+        let _ = write!(
+            out,
+            "probed {} with {}",
+            self.url,
+            count(self.sent, "request")
+        );
         if self.truncated {
             out.push_str(" (cut at --max-requests; the policy asks for more)");
         }
@@ -315,15 +320,16 @@ impl<'a> Report<'a> {
         }
         let _ = writeln!(
             out,
-            ": {differing} differences of {} kinds",
-            self.differences.len()
+            ": {} of {}",
+            count(differing, "difference"),
+            count(self.differences.len(), "kind")
         );
         for group in &self.differences {
             let _ = write!(out, "\n{}", group.description);
             if let Some(header) = group.header {
                 let _ = write!(out, " ({header})");
             }
-            let _ = writeln!(out, ": {} requests", group.requests.len());
+            let _ = writeln!(out, ": {}", count(group.requests.len(), "request"));
             for request in &group.requests {
                 let _ = write!(out, "  {}", request.method);
                 if let Some(origin) = request.origin {
@@ -346,6 +352,15 @@ impl<'a> Report<'a> {
             }
         }
         out
+    }
+}
+
+/// `1 request`, `2 requests`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
