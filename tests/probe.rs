@@ -319,15 +319,30 @@ fn reply_of(decision: &Decision<'_>, method: &str) -> Reply {
 }
 
 /// The engine's request view of a peer's request.
-fn view<'a>(request: &'a Request) -> CorsRequest<'a> {
-    let mut view = CorsRequest::new(&request.method);
-    if let Some(origin) = request.header("Origin") {
+fn view(request: &Request) -> CorsRequest<'_> {
+    cors_request(
+        &request.method,
+        request.header("Origin"),
+        request.header("Access-Control-Request-Method"),
+        request.header("Access-Control-Request-Headers"),
+    )
+}
+
+/// A request view; the only place this file builds one.
+fn cors_request<'a>(
+    method: &'a str,
+    origin: Option<&'a str>,
+    request_method: Option<&'a str>,
+    request_headers: Option<&'a str>,
+) -> CorsRequest<'a> {
+    let mut view = CorsRequest::new(method);
+    if let Some(origin) = origin {
         view = view.origin(origin);
     }
-    if let Some(method) = request.header("Access-Control-Request-Method") {
+    if let Some(method) = request_method {
         view = view.request_method(method);
     }
-    if let Some(headers) = request.header("Access-Control-Request-Headers") {
+    if let Some(headers) = request_headers {
         view = view.request_headers(headers);
     }
     view
@@ -386,9 +401,7 @@ impl PeerPolicy {
                             .zip(&self.singles)
                             .find(|(rule, single)| {
                                 let first = rule.allowed_methods[0].as_str();
-                                let test = CorsRequest::new("OPTIONS")
-                                    .origin(origin)
-                                    .request_method(first);
+                                let test = cors_request("OPTIONS", Some(origin), Some(first), None);
                                 matches!(single.evaluate(&test), Decision::Preflight(_))
                             });
                     if let Some((_, single)) = chosen {
