@@ -135,6 +135,10 @@ pub(crate) struct Difference {
     pub(crate) got: Option<String>,
 }
 
+/// The most bytes of a value kept in a difference: a server's hostile header value costs no
+/// more than this for each request reported.
+pub(crate) const VALUE_CAP: usize = 512;
+
 fn difference(
     cause: Cause,
     header: Option<&'static str>,
@@ -144,9 +148,22 @@ fn difference(
     Difference {
         cause,
         header,
-        expected,
-        got,
+        expected: expected.map(clip),
+        got: got.map(clip),
     }
+}
+
+/// A value cut to [`VALUE_CAP`] bytes (at a character boundary), marked with `...` when cut.
+fn clip(mut value: String) -> String {
+    if value.len() > VALUE_CAP {
+        let mut end = VALUE_CAP;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+        value.push_str("...");
+    }
+    value
 }
 
 /// Every difference between the server's answer and the engine's. Linear in the answer's
@@ -491,6 +508,31 @@ mod tests {
                 .headers
                 .retain(|(n, _)| !n.starts_with("access-control-"))),
             [(Cause::NoCorsOnError, None)]
+        );
+    }
+
+    #[test]
+    fn a_huge_header_value_is_kept_cut() {
+        let engine = engine();
+        let want = expected(
+            &engine,
+            &probe("OPTIONS", "https://app.example.com", Some("PUT"), None),
+            ResourceType::Object,
+        );
+        let mut answer = faithful(&want);
+        let huge = "é".repeat(100_000);
+        for (name, value) in &mut answer.headers {
+            if name == "access-control-allow-origin" {
+                value.clone_from(&huge);
+            }
+        }
+        let diffs = compare(&want, &answer);
+        assert_eq!(diffs.len(), 1);
+        let got = diffs[0].got.as_deref().unwrap();
+        assert!(
+            got.len() <= VALUE_CAP + 3 && got.ends_with("..."),
+            "{}",
+            got.len()
         );
     }
 

@@ -74,7 +74,8 @@ pub(crate) struct Limits {
 
 /// Reads the policy, plans, sends and compares. Bounded: at most `--max-requests` requests,
 /// one per `1/--rate` seconds, each cut at `--timeout` seconds, 64 KiB of headers and 64 KiB
-/// of body; memory is linear in the requests sent.
+/// of body; memory is linear in the requests sent (each keeps at most seven differences of
+/// two values of at most [`compare::VALUE_CAP`] bytes).
 pub(crate) fn run(args: &ProbeArgs) -> Result<Outcome, Failure> {
     let limits = check_args(args)?;
     let url = check_url(&args.url)?;
@@ -174,6 +175,7 @@ fn names_bucket(url: &str) -> bool {
 fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // A redirect is an answer to compare (S3's 301 PermanentRedirect), not followed.
         .max_redirects(0)
         .timeout_global(Some(timeout))
         .max_response_header_size(HEADER_CAP)
