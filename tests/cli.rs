@@ -1540,3 +1540,52 @@ fn diff_bad_input_is_one_line() {
     run_with_stdin(&["diff", old.path(), "-"], b"<CORSConfiguration>")
         .assert_one_line_error("MalformedXML");
 }
+
+/// Two valid documents just under 64 KB, with many origins, patterns and headers: the exact
+/// diff stays bounded (the library's own test measures it) and the command answers.
+#[test]
+fn diff_of_two_near_64_kb_documents_is_bounded() {
+    let document = |seed: usize| {
+        let rules: Vec<bucket_cors::CorsRule> = (0..100)
+            .map(|r| {
+                bucket_cors::CorsRule::new()
+                    .allowed_origins((0..7).map(|i| format!("https://h{r}-{i}-{seed}.example.com")))
+                    .allowed_origins([
+                        format!("https://*.z{r}.example.com"),
+                        format!("https://p{}*", r % 7),
+                    ])
+                    .allowed_methods(["GET", "PUT", "POST"])
+                    .allowed_headers((0..4).map(|i| format!("x-h{}-{i}", (r + seed) % 50)))
+                    .allowed_header(format!("x-p{}-*", r % 9))
+                    .max_age_seconds(u32::try_from(r).unwrap())
+            })
+            .collect();
+        CorsConfiguration::new(rules).to_json()
+    };
+    let (old, new) = (document(0), document(1));
+    assert!(
+        old.len() > 48 * 1024 && old.len() <= 64 * 1024,
+        "{}",
+        old.len()
+    );
+    let old = TempFile::new("diff-near-old.json", old.as_bytes());
+    let new = TempFile::new("diff-near-new.json", new.as_bytes());
+    let started = std::time::Instant::now();
+    let out = run(&[
+        "diff",
+        old.path(),
+        new.path(),
+        "--json",
+        "--fail-on",
+        "widen",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(
+        (json["widens"].as_bool(), json["narrows"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // Seconds unoptimised on a shared two-core machine; the bound is a wide margin.
+    assert!(took < std::time::Duration::from_secs(400), "{took:?}");
+}
