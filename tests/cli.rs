@@ -1589,3 +1589,37 @@ fn diff_of_two_near_64_kb_documents_is_bounded() {
     // Seconds unoptimised on a shared two-core machine; the bound is a wide margin.
     assert!(took < std::time::Duration::from_secs(400), "{took:?}");
 }
+
+/// A valid document just under 64 KB, to every format: linear work, an answer each time.
+#[test]
+fn convert_of_a_near_64_kb_document_is_bounded() {
+    let rules: Vec<bucket_cors::CorsRule> = (0..100)
+        .map(|r| {
+            bucket_cors::CorsRule::new()
+                .id(format!("rule-{r:03}"))
+                .allowed_origins((0..7).map(|i| format!("https://h{r}-{i}.example.com")))
+                .allowed_origin(format!("https://*.z{r}.example.com"))
+                .allowed_methods(["GET", "PUT", "POST"])
+                .allowed_headers((0..4).map(|i| format!("x-h{r}-{i}")))
+                .expose_header("ETag")
+                .max_age_seconds(600)
+        })
+        .collect();
+    let doc = CorsConfiguration::new(rules).to_json();
+    assert!(
+        doc.len() > 48 * 1024 && doc.len() <= 64 * 1024,
+        "{}",
+        doc.len()
+    );
+    let file = TempFile::new("convert-near.json", doc.as_bytes());
+    for format in Format::ALL {
+        let started = std::time::Instant::now();
+        let out = run(&["convert", file.path(), "--to", format.name()]);
+        assert!(out.code == 0 || out.code == 1, "{format}: {}", out.stderr);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{format}: {:?}",
+            started.elapsed()
+        );
+    }
+}
