@@ -50,10 +50,6 @@ pub(crate) struct ProbeArgs {
     /// (0.1 to 600).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     timeout: f64,
-    /// The URL names the bucket, not an object [default: a path of one segment, such as
-    /// /bucket or /bucket/, names the bucket].
-    #[arg(long)]
-    bucket_root: bool,
     /// Print {"url", "planned", "sent", "truncated", "agree", "differences"} as JSON.
     #[arg(long)]
     json: bool,
@@ -86,11 +82,9 @@ pub(crate) fn run(args: &ProbeArgs) -> Result<Outcome, Failure> {
     let options = EngineOptions::s3().validation(options).vary(args.vary);
     let engine = CorsEngine::compile_with(&config, &options)
         .map_err(|err| Failure(format!("{}: {}", document.name, detail(&err))))?;
-    let resource = if args.bucket_root || names_bucket(&url) {
-        ResourceType::Bucket
-    } else {
-        ResourceType::Object
-    };
+    // The resource type only names the `<ResourceType>` of a refusal's body, which is not
+    // compared (a virtual-hosted URL does not say whether it names the bucket).
+    let resource = ResourceType::Object;
     let plan = plan(&config, args.max_requests);
     let agent = agent(limits.timeout);
     let mut results = Vec::with_capacity(plan.probes.len());
@@ -160,16 +154,6 @@ fn check_url(text: &str) -> Result<String, Failure> {
         return Err(bad("user information is not sent"));
     }
     Ok(text.to_owned())
-}
-
-/// A path of at most one segment (`/bucket`, `/bucket/`, `/`) names a bucket.
-fn names_bucket(url: &str) -> bool {
-    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
-        return false;
-    };
-    let path = uri.path().trim_matches('/');
-    !path.contains('/')
-        && (uri.path().ends_with('/') || path.is_empty() || uri.path().matches('/').count() == 1)
 }
 
 fn agent(timeout: Duration) -> ureq::Agent {
@@ -369,15 +353,6 @@ fn count(n: usize, noun: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bucket_and_object_urls() {
-        assert!(names_bucket("http://127.0.0.1:9000/bucket"));
-        assert!(names_bucket("http://127.0.0.1:9000/bucket/"));
-        assert!(names_bucket("https://bucket.s3.example.com/"));
-        assert!(!names_bucket("http://127.0.0.1:9000/bucket/key"));
-        assert!(!names_bucket("http://127.0.0.1:9000/bucket/a/b"));
-    }
 
     #[test]
     fn urls_are_checked() {
