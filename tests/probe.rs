@@ -151,9 +151,9 @@ struct S3Server {
 }
 
 impl S3Server {
-    fn start() -> S3Server {
+    fn start(vary: &str) -> S3Server {
         let mut child = Command::new(s3_server_exe())
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0", "--vary", vary])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -178,9 +178,9 @@ impl Drop for S3Server {
     }
 }
 
-#[test]
-fn the_example_server_agrees_with_the_policy() {
-    let server = S3Server::start();
+/// Creates a bucket on the example server and stores [`POLICY`] as its CORS configuration;
+/// returns the bucket's URL.
+fn bucket_with_policy(server: &S3Server) -> String {
     let bucket = format!("{}/probe-bucket", server.url);
     let created = ureq::put(&bucket).send_empty().unwrap();
     assert_eq!(created.status(), 200);
@@ -193,6 +193,13 @@ fn the_example_server_agrees_with_the_policy() {
         .send(POLICY)
         .unwrap();
     assert_eq!(put.status(), 200, "PutBucketCors");
+    bucket
+}
+
+#[test]
+fn the_example_server_agrees_with_the_policy() {
+    let server = S3Server::start("s3");
+    let bucket = bucket_with_policy(&server);
     let config = TempFile::new("example.xml", POLICY.as_bytes());
     for url in [format!("{bucket}/some/key.txt"), bucket.clone()] {
         let out = probe(&url, config.path(), &[]);
@@ -218,6 +225,29 @@ fn the_example_server_agrees_with_the_policy() {
             .ends_with("every answer agrees with the policy\n"),
         "{text:?}"
     );
+}
+
+/// A server that sends `Vary: Origin` on every response of a configured bucket differs from
+/// S3's policy there and only there, and agrees once `--vary always` says that is expected.
+#[test]
+fn the_vary_policy_is_the_one_probed_for() {
+    let server = S3Server::start("always");
+    let bucket = bucket_with_policy(&server);
+    let config = TempFile::new("vary.xml", POLICY.as_bytes());
+    let url = format!("{bucket}/key");
+    let s3 = probe(&url, config.path(), &[]);
+    assert_eq!(s3.code, 1, "{s3:?}");
+    let found: Vec<(String, Option<String>)> = groups(&s3.json())
+        .into_iter()
+        .map(|(cause, header, _)| (cause, header))
+        .collect();
+    assert_eq!(
+        found,
+        [("header-unexpected".to_owned(), Some("Vary".to_owned()))],
+        "{s3:?}"
+    );
+    let always = probe(&url, config.path(), &["--vary", "always"]);
+    assert_eq!(always.code, 0, "{always:?}");
 }
 
 // ---- peers with one quirk each ----
