@@ -26,6 +26,17 @@ pub(crate) struct ReadOptions {
     dialect: Option<Dialect>,
 }
 
+impl ReadOptions {
+    /// The options of a command that names them itself (`convert --from`).
+    pub(crate) fn new(format: Option<Format>, lenient: bool, dialect: Option<Dialect>) -> Self {
+        ReadOptions {
+            format,
+            lenient,
+            dialect,
+        }
+    }
+}
+
 /// A document as read: its name for messages, and at most one byte over S3's limit.
 pub(crate) struct Document {
     pub(crate) name: String,
@@ -50,6 +61,11 @@ impl Document {
         };
         result.map_err(|err| Failure(format!("cannot read {name}: {}", io_text(&err))))?;
         Ok(Document { name, bytes })
+    }
+
+    /// The bytes read.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Reads the configuration and validates it; a refusal carries the dialect's answer.

@@ -141,6 +141,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<Outcome, Failure> {
         stdout,
         notes,
         status: 0,
+        ..Outcome::default()
     })
 }
 

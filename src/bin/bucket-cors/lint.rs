@@ -68,5 +68,6 @@ pub(crate) fn run(args: &LintArgs) -> Result<Outcome, Failure> {
         stdout: out,
         notes: Vec::new(),
         status: u8::from(!warnings.is_empty()),
+        ..Outcome::default()
     })
 }

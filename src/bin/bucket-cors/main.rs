@@ -1,16 +1,19 @@
-//! `bucket-cors`: validate, convert, lint and evaluate an S3 bucket CORS configuration
-//! offline, with the same engine a storage server uses.
+//! `bucket-cors`: validate, convert, diff, lint and evaluate an S3 bucket CORS configuration
+//! offline, with the same engine a storage server uses, and probe a live endpoint with it.
 //!
-//! Exit status: 0 for success (valid, no warnings, evaluated), 1 for a finding (invalid,
-//! warnings), 2 for a usage or input error, which is reported on one line of standard error.
+//! Exit status: 0 for success (valid, no warnings, evaluated, no difference), 1 for a finding
+//! (invalid, warnings, a difference), 2 for a usage or input error, which is reported on one
+//! line of standard error.
 
 #![forbid(unsafe_code)]
 
 mod convert;
+mod diff;
 mod document;
 mod eval;
 mod json;
 mod lint;
+mod probe;
 mod validate;
 
 use std::io::{self, Write};
@@ -22,14 +25,19 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
 use crate::convert::ConvertArgs;
+use crate::diff::DiffArgs;
 use crate::eval::EvalArgs;
 use crate::lint::LintArgs;
+use crate::probe::ProbeArgs;
 use crate::validate::ValidateArgs;
 
-/// Validate, convert, lint and evaluate S3 bucket CORS configurations offline.
+/// Validate, convert, diff, lint and evaluate S3 bucket CORS configurations offline, and probe
+/// a live endpoint with one.
 ///
-/// A configuration is S3 XML (a PutBucketCors body), Alibaba OSS XML, or the AWS CLI / boto3
-/// JSON shape {"CORSRules": [...]}; the format is detected unless --format is given.
+/// A configuration is S3 XML (a PutBucketCors body), Alibaba OSS XML, the AWS CLI / boto3
+/// JSON shape {"CORSRules": [...]}, or another cloud's CORS document: Google Cloud Storage
+/// JSON, Azure Blob Storage XML, Cloudflare R2 JSON or Backblaze B2 JSON. The format is
+/// detected unless --format (convert: --from) names it.
 #[derive(Debug, Parser)]
 #[command(name = "bucket-cors", version)]
 struct Cli {
@@ -41,12 +49,17 @@ struct Cli {
 enum Command {
     /// Check a configuration with S3's rules: exit 0 when valid, 1 when S3 would refuse it.
     Validate(ValidateArgs),
-    /// Print a configuration in another format.
+    /// Print a configuration in another format; warn about every change of meaning.
     Convert(ConvertArgs),
+    /// Say which access changes between two configurations, in any formats.
+    Diff(DiffArgs),
     /// Warn about pitfalls S3 accepts: exit 0 without warnings, 1 with some.
     Lint(LintArgs),
     /// Evaluate one request against a configuration and print S3's answer.
     Eval(EvalArgs),
+    /// Send the requests that decide a configuration to a live endpoint and compare every
+    /// answer with the engine's.
+    Probe(ProbeArgs),
 }
 
 /// A value parser for one of the library's named types: the names its [`FromStr`] accepts are
@@ -77,6 +90,9 @@ struct Outcome {
     stdout: String,
     /// Notes for people, printed on standard error.
     notes: Vec<String>,
+    /// Other lines for standard error (warnings, a finding's one line), printed after the
+    /// notes, each after `bucket-cors: `.
+    stderr: Vec<String>,
     status: u8,
 }
 
@@ -88,8 +104,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Probe(args) => probe::run(&args),
     };
     match result {
         Ok(outcome) => {
@@ -97,6 +115,9 @@ fn main() -> ExitCode {
             for note in &outcome.notes {
                 // Nothing useful can be done when standard error is gone.
                 let _ = writeln!(stderr, "bucket-cors: note: {note}");
+            }
+            for line in &outcome.stderr {
+                let _ = writeln!(stderr, "bucket-cors: {line}");
             }
             let mut stdout = io::stdout().lock();
             match stdout

@@ -83,5 +83,6 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome, Failure> {
         stdout: out,
         notes: Vec::new(),
         status,
+        ..Outcome::default()
     })
 }
