@@ -65,8 +65,9 @@
 //! - `http`: the `bucket_cors::http` module (in [`adapter`]): a request view from an
 //!   `http::request::Parts`, decisions written into an `http::HeaderMap`, and refused
 //!   preflights as `http::Response`s with S3's XML body.
-//! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`); install it from
-//!   a clone with `cargo install --path . --features cli`, and see `bucket-cors --help`.
+//! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`, `diff`,
+//!   `probe`); install it from a clone with `cargo install --path . --features cli`, and see
+//!   `bucket-cors --help`.
 //! - `arbitrary`: `arbitrary::Arbitrary` on [`CorsConfiguration`] and [`CorsRule`], for
 //!   fuzzing.
 //!
