@@ -114,6 +114,8 @@ mod validate;
 
 #[cfg(feature = "http")]
 pub use adapter::http;
+#[cfg(feature = "tower")]
+pub use adapter::tower;
 pub use codec::Format;
 pub use codec::convert::{
     ConversionError, ConversionErrorKind, ConversionWarning, Effect, WarningKind,
