@@ -214,7 +214,11 @@ fn percent_decoded(text: &str) -> Option<Cow<'_, str>> {
 mod tests {
     use super::*;
 
-    fn resolve(resolver: &dyn ResolveBucket, host: Option<&str>, path: &str) -> Option<(String, ResourceType)> {
+    fn resolve(
+        resolver: &dyn ResolveBucket,
+        host: Option<&str>,
+        path: &str,
+    ) -> Option<(String, ResourceType)> {
         let uri: Uri = path.parse().unwrap();
         let mut headers = HeaderMap::new();
         if let Some(host) = host {
@@ -240,9 +244,15 @@ mod tests {
         assert_eq!(resolve(p, None, "/b/k"), some("b", Object));
         assert_eq!(resolve(p, None, "/b/k/"), some("b", Object));
         assert_eq!(resolve(p, None, "/b?cors"), some("b", Bucket));
-        assert_eq!(resolve(p, None, "/my%2Dbucket/k"), some("my-bucket", Object));
+        assert_eq!(
+            resolve(p, None, "/my%2Dbucket/k"),
+            some("my-bucket", Object)
+        );
         assert_eq!(resolve(p, None, "/bad%zz/k"), None);
-        assert_eq!(resolve(p, Some("b.s3.example.com"), "/x/y"), some("x", Object));
+        assert_eq!(
+            resolve(p, Some("b.s3.example.com"), "/x/y"),
+            some("x", Object)
+        );
     }
 
     #[test]
@@ -250,10 +260,16 @@ mod tests {
         use ResourceType::{Bucket, Object};
         let v = &VirtualHosted::new(["S3.Example.com", ".s3.local"]);
         assert_eq!(resolve(v, Some("b.s3.example.com"), "/"), some("b", Bucket));
-        assert_eq!(resolve(v, Some("B.S3.EXAMPLE.COM:9000"), "/k"), some("B", Object));
+        assert_eq!(
+            resolve(v, Some("B.S3.EXAMPLE.COM:9000"), "/k"),
+            some("B", Object)
+        );
         assert_eq!(resolve(v, Some("a.b.s3.local"), "/k/"), some("a.b", Object));
         // The base domain itself, another host, or no host: path-style.
-        assert_eq!(resolve(v, Some("s3.example.com"), "/b/k"), some("b", Object));
+        assert_eq!(
+            resolve(v, Some("s3.example.com"), "/b/k"),
+            some("b", Object)
+        );
         assert_eq!(resolve(v, Some("example.com"), "/b"), some("b", Bucket));
         assert_eq!(resolve(v, Some("[::1]:9000"), "/"), None);
         assert_eq!(resolve(v, None, "/b/"), some("b", Bucket));

@@ -307,10 +307,7 @@ where
                 (!pending.is_empty()).then_some(pending)
             }
         };
-        ResponseFuture::inner(
-            self.inner.call(Request::from_parts(parts, body)),
-            pending,
-        )
+        ResponseFuture::inner(self.inner.call(Request::from_parts(parts, body)), pending)
     }
 }
 
@@ -463,7 +460,11 @@ pub(crate) fn append_vary(response: &mut HeaderMap, value: HeaderValue) {
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .collect();
-    let missing: Vec<&str> = names.iter().copied().filter(|name| !present(name)).collect();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| !present(name))
+        .collect();
     if missing.len() == names.len() {
         response.append(header::VARY, value);
     } else if !missing.is_empty() {

@@ -147,11 +147,7 @@ impl PolicyStore {
 
     /// Sets a bucket's configuration (PutBucketCors), adding the bucket if it is missing.
     /// Returns the configuration it replaces.
-    pub fn put(
-        &self,
-        bucket: &str,
-        engine: impl Into<Arc<CorsEngine>>,
-    ) -> Option<Arc<CorsEngine>> {
+    pub fn put(&self, bucket: &str, engine: impl Into<Arc<CorsEngine>>) -> Option<Arc<CorsEngine>> {
         let engine = engine.into();
         if let Some(slot) = self.slot(bucket) {
             return slot.swap(Some(engine));
