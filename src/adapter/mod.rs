@@ -8,3 +8,7 @@ pub mod http;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
+
+#[cfg(feature = "s3s")]
+#[cfg_attr(docsrs, doc(cfg(feature = "s3s")))]
+pub mod s3s;
