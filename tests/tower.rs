@@ -562,6 +562,20 @@ impl Run {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// The rounds of one side as one run.
+    fn merge(runs: Vec<Run>) -> Run {
+        let mut latencies: Vec<Duration> = runs
+            .iter()
+            .flat_map(|r| r.latencies.iter().copied())
+            .collect();
+        latencies.sort();
+        Run {
+            requests: runs.iter().map(|r| r.requests).sum(),
+            elapsed: runs.iter().map(|r| r.elapsed).sum(),
+            latencies,
+        }
+    }
+
     fn percentile(&self, p: f64) -> Duration {
         let at = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
         self.latencies[at]
@@ -662,8 +676,9 @@ struct LoadReport {
 }
 
 /// The load test: `connections` clients against the layered server while a thread replaces
-/// the bucket's policy `swaps` times, then the same load against the bare inner service.
-fn load(connections: usize, per_connection: usize, swaps: u64) -> LoadReport {
+/// the bucket's policy `swaps` times, and the same load against the bare inner service, in
+/// `rounds` alternating rounds so both sides see the same machine load.
+fn load(connections: usize, per_connection: usize, rounds: usize, swaps: u64) -> LoadReport {
     let expected = Arc::new(expected_signatures());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -725,29 +740,24 @@ fn load(connections: usize, per_connection: usize, swaps: u64) -> LoadReport {
                 answers[which].fetch_add(1, Ordering::Relaxed);
             })
         };
-        let layered = drive(
-            layered_addr,
-            connections,
-            per_connection,
-            Arc::clone(&completed),
-            check,
-        )
-        .await;
+        // The bare inner service's answers carry no CORS headers.
+        let bare_check: Arc<dyn Fn(usize, Signature) + Send + Sync> =
+            Arc::new(|_: usize, got: Signature| {
+                assert_eq!(got.1, [("vary".to_owned(), "Accept-Encoding".to_owned())]);
+            });
+        let (mut layered, mut bare) = (Vec::new(), Vec::new());
+        let per_round = per_connection / rounds;
+        for _ in 0..rounds {
+            let check: Arc<dyn Fn(usize, Signature) + Send + Sync> = Arc::clone(&check) as _;
+            let counted = Arc::clone(&completed);
+            layered.push(drive(layered_addr, connections, per_round, counted, check).await);
+            let uncounted = Arc::new(AtomicU64::new(0));
+            let check = Arc::clone(&bare_check);
+            bare.push(drive(bare_addr, connections, per_round, uncounted, check).await);
+        }
+        let (layered, bare) = (Run::merge(layered), Run::merge(bare));
         done.store(true, Ordering::Relaxed);
         let swaps_made = updater.join().unwrap();
-
-        // The same load on the bare inner service: its answers carry no CORS headers.
-        let bare_check = Arc::new(|_: usize, got: Signature| {
-            assert_eq!(got.1, [("vary".to_owned(), "Accept-Encoding".to_owned())]);
-        });
-        let bare = drive(
-            bare_addr,
-            connections,
-            per_connection,
-            Arc::new(AtomicU64::new(0)),
-            bare_check,
-        )
-        .await;
         stop.store(true, Ordering::Relaxed);
         for server in servers {
             server.await.unwrap();
@@ -805,7 +815,7 @@ fn check_and_print(report: &LoadReport, connections: usize, swaps: u64) {
 #[test]
 fn load_with_policy_changes_under_traffic() {
     let (connections, swaps) = (64, 1_000);
-    let report = load(connections, 80, swaps);
+    let report = load(connections, 80, 2, swaps);
     check_and_print(&report, connections, swaps);
 }
 
@@ -815,7 +825,7 @@ fn load_with_policy_changes_under_traffic() {
 #[ignore = "a longer run for the figures in docs/tower.md"]
 fn load_report() {
     let (connections, swaps) = (64, 10_000);
-    let report = load(connections, 2_000, swaps);
+    let report = load(connections, 2_000, 10, swaps);
     check_and_print(&report, connections, swaps);
 }
 
