@@ -501,3 +501,8 @@ fn respond<B: From<String>>(
 ) -> Option<Response<B>> {
     crate::adapter::http::respond(decision, request, request_id, host_id)
 }
+
+/// The examples of `docs/tower.md`, compiled and run as doctests.
+#[cfg(all(doctest, feature = "s3s"))]
+#[doc = include_str!("../../../docs/tower.md")]
+pub struct TowerDocDoctests;
