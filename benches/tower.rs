@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bucket_cors::tower::PolicyStore;
 use bucket_cors::{CorsConfiguration, CorsEngine, CorsRule};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response};
 use tower::{Layer, Service, service_fn};
@@ -172,4 +172,43 @@ criterion_group! {
     config = config();
     targets = overhead
 }
-criterion_main!(benches);
+
+/// Instruction counts: with `TOWER_BENCH_CALLGRIND="SIDE/CASE N"` (for example
+/// `"bucket-cors/preflight hit 10000"`) the binary sends N requests of that kind through that
+/// side and exits, for `valgrind --tool=callgrind`; the per-request count is the difference
+/// between two values of N, divided by their difference.
+fn callgrind(spec: &str) {
+    let (name, count) = spec.rsplit_once(' ').expect("\"SIDE/CASE N\"");
+    let count: usize = count.parse().expect("a count");
+    let (side, case) = name.split_once('/').expect("SIDE/CASE");
+    let case = Case::ALL
+        .into_iter()
+        .find(|c| c.name() == case)
+        .expect("a case name");
+    let store = PolicyStore::new();
+    store.put("photos", engine());
+    match side {
+        "bare" => {
+            let mut service = service_fn(inner);
+            (0..count).for_each(|_| one(&mut service, case));
+        }
+        "bucket-cors" => {
+            let mut service = bucket_cors::tower::CorsLayer::new(store).layer(service_fn(inner));
+            (0..count).for_each(|_| one(&mut service, case));
+        }
+        "tower-http" => {
+            let mut service = tower_http_layer().layer(service_fn(inner));
+            (0..count).for_each(|_| one(&mut service, case));
+        }
+        other => panic!("unknown side {other}"),
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("TOWER_BENCH_CALLGRIND") {
+        callgrind(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

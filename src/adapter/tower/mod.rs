@@ -322,14 +322,13 @@ impl<P, R> Shared<P, R> {
         parts: &::http::request::Parts,
     ) -> Response<B> {
         let given = parts.extensions.get::<RequestId>();
-        let counted;
+        let mut counted = [0u8; 16];
         let request_id = match given {
             Some(id) => id.as_str(),
-            None => {
-                let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-                counted = format!("{n:016X}");
-                &counted
-            }
+            None => hex16(
+                self.requests.fetch_add(1, Ordering::Relaxed) + 1,
+                &mut counted,
+            ),
         };
         let mut response = respond(decision, &parts.headers, request_id, &self.host_id_text)
             // Every decision about `OPTIONS` is a preflight answer or a rejection; the
@@ -342,6 +341,15 @@ impl<P, R> Shared<P, R> {
         headers.insert(X_AMZ_ID_2, self.host_id.clone());
         response
     }
+}
+
+/// `n` as 16 upper-case hex digits, written into `out`.
+fn hex16(n: u64, out: &mut [u8; 16]) -> &str {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    for (at, byte) in out.iter_mut().enumerate() {
+        *byte = DIGITS[((n >> (60 - 4 * at)) & 0xF) as usize];
+    }
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 const X_AMZ_REQUEST_ID: HeaderName = HeaderName::from_static("x-amz-request-id");
@@ -404,7 +412,9 @@ where
             StateProj::Inner { future, pending } => {
                 let mut response = std::task::ready!(future.poll(cx))?;
                 if let Some(pending) = pending.take() {
-                    merge(pending, response.headers_mut());
+                    let headers = response.headers_mut();
+                    headers.reserve(pending.len());
+                    merge(pending, headers);
                 }
                 Poll::Ready(Ok(response))
             }
@@ -436,41 +446,46 @@ fn merge(pending: HeaderMap, response: &mut HeaderMap) {
 
 /// Appends `Vary: value`, leaving out the names the response already varies on (compared
 /// without regard to case); nothing when it varies on `*` or on all of them.
-pub(crate) fn append_vary(response: &mut HeaderMap, value: HeaderValue) {
-    let existing = response.get_all(header::VARY);
-    if existing.iter().next().is_none() {
+fn append_vary(response: &mut HeaderMap, value: HeaderValue) {
+    let ours = || {
+        value
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+    };
+    let mut overlap = false;
+    for line in response.get_all(header::VARY) {
+        for have in line
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+        {
+            if have == b"*" {
+                return;
+            }
+            overlap |= ours().any(|name| name.eq_ignore_ascii_case(have));
+        }
+    }
+    // The common case, a response that varies on other names only, allocates nothing.
+    if !overlap {
         response.append(header::VARY, value);
         return;
     }
-    let present = |name: &str| {
-        existing.iter().any(|line| {
-            line.to_str().is_ok_and(|line| {
-                line.split(',')
-                    .map(str::trim)
-                    .any(|have| have == "*" || have.eq_ignore_ascii_case(name))
-            })
+    let present = |name: &[u8]| {
+        response.get_all(header::VARY).iter().any(|line| {
+            line.as_bytes()
+                .split(|&b| b == b',')
+                .any(|have| have.trim_ascii().eq_ignore_ascii_case(name))
         })
     };
-    let Ok(text) = value.to_str() else {
-        response.append(header::VARY, value);
+    let missing: Vec<&[u8]> = ours()
+        .filter(|name| !name.is_empty() && !present(name))
+        .collect();
+    if missing.is_empty() {
         return;
-    };
-    let names: Vec<&str> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .collect();
-    let missing: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|name| !present(name))
-        .collect();
-    if missing.len() == names.len() {
+    }
+    if let Ok(value) = HeaderValue::from_bytes(&missing.join(&b", "[..])) {
         response.append(header::VARY, value);
-    } else if !missing.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&missing.join(", ")) {
-            response.append(header::VARY, value);
-        }
     }
 }
 
