@@ -135,6 +135,9 @@ fn cors_headers(map: &HeaderMap) -> Vec<(String, String)> {
     out
 }
 
+/// Request headers, as name and value.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const VARY_CORS: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
 
 #[test]
@@ -170,7 +173,7 @@ fn an_allowed_preflight_is_answered_without_the_inner_service() {
 fn refused_preflights_get_s3s_exact_status_and_body() {
     let h = Harness::new();
     let mut service = h.service();
-    let cases: [(&str, &[(&str, &str)], u16, &str, &str); 5] = [
+    let cases: [(&str, Headers, u16, &str, &str); 5] = [
         (
             "/photos/k",
             &[
@@ -285,7 +288,7 @@ fn every_other_bucket_response_gets_the_headers_errors_included() {
 fn requests_the_engine_passes_are_left_as_the_inner_service_answered() {
     let h = Harness::new();
     let mut service = h.service();
-    let cases: [(&str, &str, &[(&str, &str)]); 6] = [
+    let cases: [(&str, &str, Headers); 6] = [
         ("GET", "/photos/k", &[]),
         ("GET", "/photos/k", &[("origin", "https://evil.example")]),
         ("DELETE", "/photos/k", &[("origin", APP)]),
