@@ -25,8 +25,8 @@
 //!
 //! The layer's own answers carry `x-amz-request-id` and `x-amz-id-2`, and the same two ids
 //! in the XML error body: the request id is the request's [`RequestId`] extension when a
-//! layer outside this one set it, otherwise a counter of the layer's; the host id is
-//! [`CorsLayer::host_id`].
+//! layer outside this one set it, otherwise a counter the service keeps (shared by its
+//! clones); the host id is [`CorsLayer::host_id`].
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -115,11 +115,15 @@ impl RequestId {
 /// Wraps a service so that every bucket's CORS is answered as S3 does (see the
 /// [module](self) documentation).
 ///
-/// `R` tells which bucket a request addresses ([`PathStyle`] unless
-/// [`resolver`](CorsLayer::resolver) sets another), `P` finds the bucket's policy.
+/// `P` finds the bucket's policy; `R` tells which bucket a request addresses ([`PathStyle`]
+/// unless [`resolver`](CorsLayer::resolver) sets another). Every service the layer makes
+/// shares one copy of both.
 #[must_use]
+#[derive(Clone)]
 pub struct CorsLayer<P, R = PathStyle> {
-    shared: Arc<Shared<P, R>>,
+    policies: P,
+    resolver: R,
+    host_id: HeaderValue,
 }
 
 struct Shared<P, R> {
@@ -134,13 +138,9 @@ impl<P: PolicyLookup> CorsLayer<P, PathStyle> {
     /// A layer that looks policies up in `policies` and resolves buckets path-style.
     pub fn new(policies: P) -> Self {
         CorsLayer {
-            shared: Arc::new(Shared {
-                policies,
-                resolver: PathStyle,
-                host_id: HeaderValue::from_static(DEFAULT_HOST_ID),
-                host_id_text: DEFAULT_HOST_ID.into(),
-                requests: AtomicU64::new(0),
-            }),
+            policies,
+            resolver: PathStyle,
+            host_id: HeaderValue::from_static(DEFAULT_HOST_ID),
         }
     }
 }
@@ -148,53 +148,21 @@ impl<P: PolicyLookup> CorsLayer<P, PathStyle> {
 impl<P: PolicyLookup, R: ResolveBucket> CorsLayer<P, R> {
     /// The same layer, resolving buckets with `resolver` (for example
     /// [`VirtualHosted`]).
-    ///
-    /// # Panics
-    ///
-    /// When called on a layer that was already cloned or applied.
     pub fn resolver<R2: ResolveBucket>(self, resolver: R2) -> CorsLayer<P, R2> {
-        let shared = self.into_shared();
         CorsLayer {
-            shared: Arc::new(Shared {
-                policies: shared.policies,
-                resolver,
-                host_id: shared.host_id,
-                host_id_text: shared.host_id_text,
-                requests: shared.requests,
-            }),
+            policies: self.policies,
+            resolver,
+            host_id: self.host_id,
         }
     }
 
-    /// The host id (`x-amz-id-2` and `<HostId>`) of the layer's own answers. A value that is
-    /// not a valid header value is ignored.
-    ///
-    /// # Panics
-    ///
-    /// When called on a layer that was already cloned or applied.
-    pub fn host_id(self, host_id: &str) -> Self {
-        let mut shared = self.into_shared();
+    /// The host id (`x-amz-id-2` and `<HostId>`) of the layer's own answers, `bucket-cors`
+    /// unless set. A value that is not visible ASCII text is ignored.
+    pub fn host_id(mut self, host_id: &str) -> Self {
         if let Ok(value) = HeaderValue::from_str(host_id) {
-            shared.host_id = value;
-            shared.host_id_text = host_id.into();
+            self.host_id = value;
         }
-        CorsLayer {
-            shared: Arc::new(shared),
-        }
-    }
-
-    fn into_shared(self) -> Shared<P, R> {
-        match Arc::try_unwrap(self.shared) {
-            Ok(shared) => shared,
-            Err(_) => panic!("a CorsLayer is configured before it is cloned or applied"),
-        }
-    }
-}
-
-impl<P, R> Clone for CorsLayer<P, R> {
-    fn clone(&self) -> Self {
-        CorsLayer {
-            shared: Arc::clone(&self.shared),
-        }
+        self
     }
 }
 
@@ -205,20 +173,27 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CorsLayer")
-            .field("policies", &self.shared.policies)
-            .field("resolver", &self.shared.resolver)
-            .field("host_id", &self.shared.host_id_text)
+            .field("policies", &self.policies)
+            .field("resolver", &self.resolver)
+            .field("host_id", &self.host_id)
             .finish()
     }
 }
 
-impl<S, P, R> Layer<S> for CorsLayer<P, R> {
+impl<S, P: Clone, R: Clone> Layer<S> for CorsLayer<P, R> {
     type Service = CorsService<S, P, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        let host_id_text = self.host_id.to_str().unwrap_or(DEFAULT_HOST_ID).into();
         CorsService {
             inner,
-            shared: Arc::clone(&self.shared),
+            shared: Arc::new(Shared {
+                policies: self.policies.clone(),
+                resolver: self.resolver.clone(),
+                host_id: self.host_id.clone(),
+                host_id_text,
+                requests: AtomicU64::new(0),
+            }),
         }
     }
 }
