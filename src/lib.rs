@@ -65,6 +65,14 @@
 //! - `http`: the `bucket_cors::http` module (in [`adapter`]): a request view from an
 //!   `http::request::Parts`, decisions written into an `http::HeaderMap`, and refused
 //!   preflights as `http::Response`s with S3's XML body.
+//! - `tower` (turns on `http`): the `bucket_cors::tower` module, a `CorsLayer` that answers
+//!   a bucket's preflights before the service it wraps (so before authentication), adds the
+//!   decision's headers to every other response of a bucket, resolves the bucket path-style
+//!   or virtual-hosted, and reads each bucket's policy from a lock-free `PolicyStore` or the
+//!   host's own lookup.
+//! - `s3s` (s3s 0.14, which needs Rust 1.92 rather than the crate's 1.86): conversions between s3s's
+//!   `CORSConfiguration` and [`CorsConfiguration`], and [`ConfigError`] into s3s's
+//!   `S3Error`, in [`adapter`].
 //! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`, `diff`,
 //!   `probe`); install it from a clone with `cargo install --path . --features cli`, and see
 //!   `bucket-cors --help`.
@@ -82,7 +90,8 @@
 //!   the limits on a configuration, and the XML namespace.
 //! - [`header`]: the names of the response headers a decision writes, and the `Vary` values.
 //! - [`lint`]: the pitfall warnings and their stable codes.
-//! - [`adapter`]: glue for the HTTP stacks servers are built on (`http`, behind its feature).
+//! - [`adapter`]: glue for the HTTP stacks servers are built on (`http`, `tower` and `s3s`,
+//!   each behind its feature).
 //!
 //! The names a tool reads from its users parse with [`FromStr`](std::str::FromStr):
 //! [`CorsMethod`], [`Format`], [`Dialect`], [`VaryPolicy`] and [`lint::LintCode`], each
@@ -115,6 +124,8 @@ mod validate;
 
 #[cfg(feature = "http")]
 pub use adapter::http;
+#[cfg(feature = "tower")]
+pub use adapter::tower;
 pub use codec::Format;
 pub use codec::convert::{
     ConversionError, ConversionErrorKind, ConversionWarning, Effect, WarningKind,

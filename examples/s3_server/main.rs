@@ -1,16 +1,17 @@
 //! A small in-memory S3-compatible server whose bucket CORS is answered by `bucket_cors`.
 //!
 //! ```text
-//! cargo run --features http --example s3_server -- [--listen 127.0.0.1:9000] [--allow-non-loopback] [--vary s3|always]
+//! cargo run --features tower --example s3_server -- [--listen 127.0.0.1:9000] [--allow-non-loopback] [--vary s3|always]
 //! ```
 //!
 //! Path-style requests (`/bucket/key`); authentication headers and query-string signatures
 //! are accepted and not checked. It serves CreateBucket, DeleteBucket, HeadBucket,
 //! ListObjects (v1 and v2), PutObject, GetObject, HeadObject, DeleteObject and
-//! Put/Get/DeleteBucketCors, in S3's dialect and in Alibaba OSS's. `OPTIONS` preflights are
-//! answered by the bucket's engine, and every other response of a bucket, errors included,
-//! carries the CORS headers the engine decides. Everything is kept in memory and lost when
-//! the process ends.
+//! Put/Get/DeleteBucketCors, in S3's dialect and in Alibaba OSS's. CORS is
+//! `bucket_cors::tower::CorsLayer` in front of the S3 operations: it answers `OPTIONS`
+//! preflights itself, before anything else runs, and adds the CORS headers to every other
+//! response of a bucket, errors included; the operations keep its `PolicyStore` current.
+//! Everything is kept in memory and lost when the process ends.
 //!
 //! It prints `listening on http://ADDR` once it accepts connections (port `0` picks a free
 //! port), and refuses to bind anything but a loopback address unless `--allow-non-loopback`
@@ -23,18 +24,23 @@ mod s3;
 mod store;
 mod wire;
 
+use std::convert::Infallible;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use bucket_cors::VaryPolicy;
+use bucket_cors::tower::{CorsLayer, PathStyle, RequestId, ResolveBucket, Target};
+use bucket_cors::{ResourceType, VaryPolicy};
+use hyper::body::Incoming;
+use hyper::header::HeaderMap;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tower::{Layer as _, ServiceExt as _};
 
-use crate::s3::Server;
+use crate::s3::{HOST_ID, Server};
 
 const USAGE: &str = "usage: s3_server [--listen ADDR] [--allow-non-loopback] [--vary POLICY]
 
@@ -160,6 +166,18 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
     println!("listening on http://{local}");
     std::io::stdout().flush()?;
     let server = Arc::new(Server::new(vary));
+    // The S3 operations, behind the CORS layer, which shares the server's policy store.
+    let operations = {
+        let server = Arc::clone(&server);
+        tower::service_fn(move |request: Request<Incoming>| {
+            let server = Arc::clone(&server);
+            async move { Ok::<_, Infallible>(server.handle(request).await) }
+        })
+    };
+    let cors = CorsLayer::new(server.policies().clone())
+        .resolver(Buckets)
+        .host_id(HOST_ID)
+        .layer(operations);
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -168,11 +186,21 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
                 continue;
             }
         };
-        let server = Arc::clone(&server);
+        let (server, cors) = (Arc::clone(&server), cors.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let server = Arc::clone(&server);
-                async move { Ok::<_, std::convert::Infallible>(server.handle(request).await) }
+            // Outermost: a request id for the request, and the headers every answer carries
+            // (the CORS layer's own answers included).
+            let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+                let request_id = server.request_id();
+                let mut stamped = HeaderMap::new();
+                s3::stamp(&request, &request_id, &mut stamped);
+                request.extensions_mut().insert(RequestId::new(request_id));
+                let answer = cors.clone().oneshot(request);
+                async move {
+                    let mut response = answer.await?;
+                    response.headers_mut().extend(stamped);
+                    Ok::<_, Infallible>(response)
+                }
             });
             if let Err(err) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -183,6 +211,19 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
                 }
             }
         });
+    }
+}
+
+/// Path-style buckets; the service root is answered as a bucket that does not exist (S3
+/// refuses a preflight of `/` with "Bucket not found"), which no bucket name can be.
+#[derive(Debug, Clone, Copy)]
+struct Buckets;
+
+impl ResolveBucket for Buckets {
+    fn resolve<'a>(&self, uri: &'a Uri, headers: &'a HeaderMap) -> Option<Target<'a>> {
+        PathStyle
+            .resolve(uri, headers)
+            .or_else(|| (uri.path() == "/").then(|| Target::new("", ResourceType::Bucket)))
     }
 }
 

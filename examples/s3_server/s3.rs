@@ -1,17 +1,18 @@
-//! The S3 operations, and the CORS answers around them.
-//!
-//! Every request to a bucket is evaluated by the bucket's engine before the operation runs:
-//! an `OPTIONS` request is answered by the engine alone; any other request runs, and the
-//! decision's headers are added to whatever it answered, errors included.
+//! The S3 operations. CORS is not handled here: `bucket_cors::tower::CorsLayer`, in front
+//! of this service (see `main.rs`), answers every preflight itself and adds the CORS headers
+//! to what the operations answer. The operations keep the layer's `PolicyStore` current:
+//! CreateBucket and DeleteBucket add and remove the bucket, Put/DeleteBucketCors its
+//! compiled configuration.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
+use bucket_cors::tower::{PolicyStore, RequestId};
 use bucket_cors::{
-    CorsConfiguration, CorsEngine, Decision, EngineOptions, Format, ResourceType,
-    ValidationOptions, VaryPolicy,
+    CorsConfiguration, CorsEngine, EngineOptions, Format, ResourceType, ValidationOptions,
+    VaryPolicy,
 };
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -31,13 +32,11 @@ pub type Body = Full<Bytes>;
 pub const MAX_BODY: usize = 64 << 20;
 
 const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
-const HOST_ID: &str = "bucket-cors-example-host";
+/// The `x-amz-id-2` and `<HostId>` of every answer, the CORS layer's included.
+pub const HOST_ID: &str = "bucket-cors-example-host";
 const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
 const OWNER_NAME: &str = "example";
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
-
-/// The engine of a bucket without a CORS configuration.
-static DISABLED: CorsEngine = CorsEngine::disabled();
 
 /// Query parameters that name a sub-resource of a bucket or object. A request with one the
 /// example does not serve gets `501 NotImplemented`.
@@ -68,10 +67,12 @@ const SUBRESOURCES: [&str; 24] = [
     "attributes",
 ];
 
-/// The server: the store, a request counter, and the `Vary` policy of S3-dialect buckets.
+/// The server: the store, the CORS layer's policy store, a request counter, and the `Vary`
+/// policy of S3-dialect buckets.
 #[derive(Debug, Default)]
 pub struct Server {
     store: Store,
+    policies: PolicyStore,
     requests: AtomicU64,
     vary: VaryPolicy,
 }
@@ -132,17 +133,28 @@ impl Call<'_> {
 
 /// True when the request comes from an Alibaba OSS client: an `OSS` signature, an `x-oss-`
 /// header, or OSS's query-string signature.
-fn is_oss(parts: &Parts, query: &Query) -> bool {
-    let auth = parts
-        .headers
+fn is_oss(headers: &HeaderMap, query: &Query) -> bool {
+    let auth = headers
         .get(header::AUTHORIZATION)
         .is_some_and(|v| v.as_bytes().starts_with(b"OSS"));
-    auth || parts
-        .headers
+    auth || headers
         .keys()
         .any(|name| name.as_str().starts_with("x-oss-"))
         || query.has("OSSAccessKeyId")
         || query.has("x-oss-signature")
+}
+
+/// The headers every answer carries, the CORS layer's own included: the request id, the
+/// host id, `Date` and `Server` (and OSS's request id for an OSS client).
+pub fn stamp<B>(request: &Request<B>, request_id: &str, response: &mut HeaderMap) {
+    let oss = Query::parse(request.uri().query()).is_some_and(|q| is_oss(request.headers(), &q));
+    set(response, "x-amz-request-id", request_id);
+    set(response, "x-amz-id-2", HOST_ID);
+    if oss {
+        set(response, "x-oss-request-id", request_id);
+    }
+    set(response, "date", &http_date(SystemTime::now()));
+    set(response, "server", "bucket-cors-example");
 }
 
 fn is_anonymous(parts: &Parts, query: &Query) -> bool {
@@ -210,9 +222,15 @@ impl Server {
         }
     }
 
-    fn request_id(&self) -> String {
+    /// A new request id.
+    pub fn request_id(&self) -> String {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         format!("{n:016X}")
+    }
+
+    /// The CORS policies, shared with the CORS layer.
+    pub fn policies(&self) -> &PolicyStore {
+        &self.policies
     }
 
     /// Reads the request's body and answers it.
@@ -234,13 +252,16 @@ impl Server {
         self.respond(&parts, body)
     }
 
-    /// Answers a request whose body has been read.
+    /// Answers a request whose body has been read. Its request id is the one the outer
+    /// service gave it (see `main.rs`).
     pub fn respond(&self, parts: &Parts, body: Result<Bytes, S3Error>) -> Response<Body> {
-        let request_id = self.request_id();
+        let request_id = match parts.extensions.get::<RequestId>() {
+            Some(id) => id.as_str().to_owned(),
+            None => self.request_id(),
+        };
         let head = parts.method == Method::HEAD;
         let query = Query::parse(parts.uri.query());
-        let oss = query.as_ref().is_some_and(|q| is_oss(parts, q));
-        let mut response = match query {
+        match query {
             Some(query) => self.route(parts, query, body, &request_id),
             None => error_response(
                 &S3Error::new(
@@ -251,16 +272,7 @@ impl Server {
                 head,
                 &request_id,
             ),
-        };
-        let headers = response.headers_mut();
-        set(headers, "x-amz-request-id", &request_id);
-        set(headers, "x-amz-id-2", HOST_ID);
-        if oss {
-            set(headers, "x-oss-request-id", &request_id);
         }
-        set(headers, "date", &http_date(SystemTime::now()));
-        set(headers, "server", "bucket-cors-example");
-        response
     }
 
     fn route(
@@ -279,44 +291,24 @@ impl Server {
             method: &parts.method,
             headers: &parts.headers,
             anonymous: is_anonymous(parts, &query),
-            oss: is_oss(parts, &query),
+            oss: is_oss(&parts.headers, &query),
             query,
         };
         let Some(bucket) = target.bucket else {
             return self.service(&call, parts, request_id);
         };
-
-        // The bucket's CORS state as the request found it: `None` when the bucket does not
-        // exist. The engine is shared, so the lock is not held while it evaluates.
-        let stored: Option<Option<Arc<StoredCors>>> =
-            self.store.lock().get(&bucket).map(|b| b.cors.clone());
-        let resource = match target.key {
-            Some(_) => ResourceType::Object,
-            None => ResourceType::Bucket,
-        };
-        let view = bucket_cors::http::request_from_parts(parts, resource);
-        let decision = match &stored {
-            None => CorsEngine::evaluate_missing_bucket(&view),
-            Some(None) => DISABLED.evaluate(&view),
-            Some(Some(cors)) => cors.engine.evaluate(&view),
-        };
-
-        if parts.method == Method::OPTIONS {
-            return preflight_response(&decision, &parts.headers, request_id);
-        }
         let result = body.and_then(|body| match &target.key {
             Some(key) => self.object(&call, &bucket, key, body),
             None => self.bucket(&call, &bucket, body),
         });
-        let mut response = match result {
+        match result {
             Ok(response) => response,
             Err(err) => error_response(&err, head, request_id),
-        };
-        bucket_cors::http::write_headers(&decision, &parts.headers, response.headers_mut());
-        response
+        }
     }
 
-    /// The service root: ListBuckets. It never carries CORS headers.
+    /// The service root: ListBuckets. It never carries CORS headers (its preflights are
+    /// answered by the CORS layer).
     fn service(&self, call: &Call<'_>, parts: &Parts, request_id: &str) -> Response<Body> {
         let head = parts.method == Method::HEAD;
         match *call.method {
@@ -334,12 +326,6 @@ impl Server {
                 }
                 out.push_str("</Buckets></ListAllMyBucketsResult>");
                 xml_response(200, out)
-            }
-            Method::OPTIONS => {
-                // No bucket is named: answered as for a bucket that does not exist.
-                let view = bucket_cors::http::request_from_parts(parts, ResourceType::Bucket);
-                let decision = CorsEngine::evaluate_missing_bucket(&view);
-                preflight_response(&decision, &parts.headers, request_id)
             }
             _ => error_response(
                 &method_not_allowed(call.method, ResourceType::Bucket),
@@ -461,6 +447,7 @@ impl Server {
             .with("BucketName", bucket));
         }
         store.insert(bucket.to_owned(), Bucket::new(acl));
+        self.policies.create_bucket(bucket);
         let mut response = response(200, Bytes::new());
         set(response.headers_mut(), "location", &format!("/{bucket}"));
         Ok(response)
@@ -478,6 +465,7 @@ impl Server {
             .with("BucketName", bucket));
         }
         store.remove(bucket);
+        self.policies.remove_bucket(bucket);
         Ok(response(204, Bytes::new()))
     }
 
@@ -554,8 +542,9 @@ impl Server {
         found.cors = Some(Arc::new(StoredCors {
             document: body,
             dialect,
-            engine,
         }));
+        // Under the store's lock, so two PutBucketCors reach both stores in the same order.
+        self.policies.put(bucket, engine);
         Ok(response(200, Bytes::new()))
     }
 
@@ -592,6 +581,7 @@ impl Server {
         self.authorize(call, bucket, Access::Admin)?;
         if let Some(found) = self.store.lock().get_mut(bucket) {
             found.cors = None;
+            self.policies.delete(bucket);
         }
         Ok(response(204, Bytes::new()))
     }
@@ -990,16 +980,6 @@ fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error
 }
 
 /// The answer to an `OPTIONS` request: the engine's decision alone.
-fn preflight_response(
-    decision: &Decision<'_>,
-    request: &HeaderMap,
-    request_id: &str,
-) -> Response<Body> {
-    // An `OPTIONS` request is always a preflight, so the engine always answers it.
-    bucket_cors::http::respond(decision, request, request_id, HOST_ID)
-        .unwrap_or_else(|| response(200, Bytes::new()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use bucket_cors::CorsEngine;
 use bytes::Bytes;
 
 /// A canned ACL given with `x-amz-acl` at CreateBucket. Without one, a bucket is open to
@@ -65,15 +64,14 @@ pub enum Dialect {
     Oss,
 }
 
-/// A bucket's CORS configuration: the document as it was sent, and its compiled engine.
+/// A bucket's CORS configuration as it was sent (its compiled engine is in the CORS layer's
+/// policy store).
 #[derive(Debug)]
 pub struct StoredCors {
     /// The body of the PutBucketCors request, byte for byte.
     pub document: Bytes,
     /// The API it came through.
     pub dialect: Dialect,
-    /// The compiled policy.
-    pub engine: CorsEngine,
 }
 
 /// An object.
@@ -115,8 +113,8 @@ impl Bucket {
     }
 }
 
-/// Every bucket, behind one lock. Requests hold it only to read or change the maps; CORS is
-/// evaluated outside it, on a shared copy of the bucket's engine.
+/// Every bucket, behind one lock. Requests hold it only to read or change the maps; the CORS
+/// layer never takes it.
 #[derive(Debug, Default)]
 pub struct Store {
     buckets: Mutex<BTreeMap<String, Bucket>>,
