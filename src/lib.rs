@@ -70,9 +70,9 @@
 //!   decision's headers to every other response of a bucket, resolves the bucket path-style
 //!   or virtual-hosted, and reads each bucket's policy from a lock-free `PolicyStore` or the
 //!   host's own lookup.
-//! - `s3s` (s3s 0.14, which needs Rust 1.92 rather than the crate's 1.86): conversions between s3s's
-//!   `CORSConfiguration` and [`CorsConfiguration`], and [`ConfigError`] into s3s's
-//!   `S3Error`, in [`adapter`].
+//! - `s3s` (s3s 0.14, which needs Rust 1.92 rather than the crate's 1.86): conversions
+//!   between s3s's `CORSConfiguration` and [`CorsConfiguration`], and [`ConfigError`] into
+//!   s3s's `S3Error`, in [`adapter`].
 //! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`, `diff`,
 //!   `probe`); install it from a clone with `cargo install --path . --features cli`, and see
 //!   `bucket-cors --help`.
