@@ -19,10 +19,11 @@
 //! let engine = CorsEngine::compile(&config)?;
 //!
 //! // Every request: hand the engine the method and CORS headers, act on the decision.
-//! let request = CorsRequest::new("OPTIONS")
+//! let request = CorsRequest::builder("OPTIONS")
 //!     .origin("https://app.example.com")
 //!     .request_method("PUT")
-//!     .request_headers("Content-Type, X-Amz-Date");
+//!     .request_headers("Content-Type, X-Amz-Date")
+//!     .build();
 //! match engine.evaluate(&request) {
 //!     Decision::Preflight(allowed) => {
 //!         let headers: Vec<(&str, String)> =
@@ -109,6 +110,7 @@ pub mod header;
 mod model;
 mod request;
 pub mod s3;
+mod swar;
 mod syntax;
 mod validate;
 
@@ -120,7 +122,7 @@ pub use codec::convert::{
 };
 pub use decision::{
     AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
-    RejectionKind, RejectionMessage,
+    RejectionKind, RejectionMessage, Vary,
 };
 pub use diag::diff::{
     AccessChange, Direction, HeaderChange, OriginClass, PolicyDiff, ResponseChange, Witness, diff,
@@ -130,7 +132,7 @@ pub use diag::lint;
 pub use engine::{CorsEngine, EngineOptions, VaryPolicy};
 pub use error::{ConfigError, Field, UnknownName};
 pub use model::{CorsConfiguration, CorsMethod, CorsRule};
-pub use request::{CorsRequest, HeaderLines, ResourceType};
+pub use request::{CorsRequest, CorsRequestBuilder, HeaderLines, ResourceType};
 pub use validate::{Dialect, ValidationOptions};
 
 /// The README's examples, compiled and run as doctests.

@@ -13,10 +13,11 @@ fn engine() -> CorsEngine {
 
 #[test]
 fn trace_names_the_entries_that_matched_and_failed() {
-    let request = CorsRequest::new("OPTIONS")
+    let request = CorsRequest::builder("OPTIONS")
         .origin("https://pr1.preview.example")
         .request_method("PUT")
-        .request_headers("Content-Type, X-Amz-Date, Authorization");
+        .request_headers("Content-Type, X-Amz-Date, Authorization")
+        .build();
     let explanation = engine().explain(&request);
     assert_eq!(explanation.matched_rule, None);
     let first = &explanation.rules[0];
@@ -53,7 +54,9 @@ fn trace_names_the_entries_that_matched_and_failed() {
 
 #[test]
 fn trace_marks_the_chosen_rule_and_later_matches() {
-    let request = CorsRequest::new("GET").origin("https://app.example");
+    let request = CorsRequest::builder("GET")
+        .origin("https://app.example")
+        .build();
     let config = r#"{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET"]},{"AllowedOrigins":["https://app.example"],"AllowedMethods":["GET"]}]}"#;
     let engine =
         CorsEngine::compile(&CorsConfiguration::from_json(config.as_bytes()).unwrap()).unwrap();
@@ -73,15 +76,15 @@ fn trace_stops_before_rules_when_evaluation_does() {
     let engine = engine();
     let cases = [
         (
-            CorsRequest::new("OPTIONS"),
+            CorsRequest::builder("OPTIONS").build(),
             "preflight rejected with 400 BadRequest: no Origin header",
         ),
         (
-            CorsRequest::new("GET"),
+            CorsRequest::builder("GET").build(),
             "not a CORS request (no Origin header): no CORS headers",
         ),
         (
-            CorsRequest::new("OPTIONS").origin("o"),
+            CorsRequest::builder("OPTIONS").origin("o").build(),
             "preflight rejected with 400 BadRequest: Access-Control-Request-Method is missing or not GET, PUT, HEAD, POST or DELETE",
         ),
     ];
@@ -90,7 +93,8 @@ fn trace_stops_before_rules_when_evaluation_does() {
         assert!(explanation.rules.is_empty());
         assert_eq!(explanation.summary, summary);
     }
-    let disabled = CorsEngine::disabled().explain(&CorsRequest::new("OPTIONS").origin("o"));
+    let disabled =
+        CorsEngine::disabled().explain(&CorsRequest::builder("OPTIONS").origin("o").build());
     assert_eq!(
         disabled.summary,
         "preflight rejected with 403 AccessForbidden: the bucket has no CORS configuration"
@@ -122,16 +126,17 @@ fn trace_agrees_with_evaluate_on_many_requests() {
         for method in methods {
             for header in headers {
                 for preflight in [true, false] {
-                    let mut request = if preflight {
-                        CorsRequest::new("OPTIONS").request_method(method)
+                    let mut builder = if preflight {
+                        CorsRequest::builder("OPTIONS").request_method(method)
                     } else {
-                        CorsRequest::new(method)
+                        CorsRequest::builder(method)
                     }
                     .origin(origin)
-                    .resource(ResourceType::Bucket);
+                    .resource_type(ResourceType::Bucket);
                     if let Some(header) = header {
-                        request = request.request_headers(header);
+                        builder = builder.request_headers(header);
                     }
+                    let request = builder.build();
                     let decision = engine.evaluate(&request);
                     let explanation = engine.explain(&request);
                     assert_eq!(

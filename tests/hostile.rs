@@ -4,8 +4,8 @@
 
 use bucket_cors::s3::{MALFORMED_XML_MESSAGE, MAX_DOCUMENT_BYTES, S3ErrorCode};
 use bucket_cors::{
-    ConfigError, CorsConfiguration, CorsEngine, CorsRequest, CorsRule, Decision, Field, Format,
-    HeaderLines,
+    ConfigError, CorsConfiguration, CorsEngine, CorsRequest, CorsRequestBuilder, CorsRule,
+    Decision, Field, Format, HeaderLines,
 };
 
 const KB: usize = 1024;
@@ -25,7 +25,12 @@ fn engine(origins: &[&str]) -> CorsEngine {
 }
 
 fn preflight(origin: &str) -> CorsRequest<'_> {
-    CorsRequest::new("OPTIONS")
+    preflight_with(origin).build()
+}
+
+/// [`preflight`], to add requested headers to.
+fn preflight_with(origin: &str) -> CorsRequestBuilder<'_> {
+    CorsRequest::builder("OPTIONS")
         .origin(origin)
         .request_method("PUT")
 }
@@ -136,7 +141,9 @@ fn ten_thousand_requested_headers() {
             .allowed_header("x-amz-meta-*"),
     ]))
     .unwrap();
-    let request = preflight("https://a.example").request_headers(&line);
+    let request = preflight_with("https://a.example")
+        .request_headers(&line)
+        .build();
     let decision = allowed.evaluate(&request);
     assert_eq!(decision.status(), Some(200));
     let allow_headers = header(&headers(&decision), "Access-Control-Allow-Headers")
@@ -145,7 +152,9 @@ fn ten_thousand_requested_headers() {
     assert_eq!(allow_headers, line.to_ascii_lowercase());
     // The same names on 10,000 header lines.
     let lines: Vec<&str> = names.iter().map(String::as_str).collect();
-    let request = preflight("https://a.example").request_header_lines(HeaderLines::many(&lines));
+    let request = preflight_with("https://a.example")
+        .request_headers(HeaderLines::many(&lines))
+        .build();
     assert_eq!(
         header(
             &headers(&allowed.evaluate(&request)),
@@ -155,7 +164,9 @@ fn ten_thousand_requested_headers() {
     );
     // One name the rule does not allow, at the very end: refused.
     let refused = format!("{line}, content-type");
-    let request = preflight("https://a.example").request_headers(&refused);
+    let request = preflight_with("https://a.example")
+        .request_headers(&refused)
+        .build();
     assert_eq!(allowed.evaluate(&request).status(), Some(403));
 }
 
@@ -171,7 +182,7 @@ fn cr_lf_and_nul_in_origin_are_never_echoed() {
     ] {
         // Even the `*` rule does not answer: the origin matches nothing.
         assert_eq!(engine.evaluate(&preflight(origin)).status(), Some(403));
-        let actual = CorsRequest::new("GET").origin(origin);
+        let actual = CorsRequest::builder("GET").origin(origin).build();
         assert!(matches!(engine.evaluate(&actual), Decision::Pass(_)));
         assert!(headers(&engine.evaluate(&actual)).is_empty());
     }
@@ -206,13 +217,16 @@ fn cr_lf_nul_and_non_ascii_in_requested_headers_are_refused() {
         "x-\u{e4}",
         "x a",
     ] {
-        let request = preflight("https://a.example").request_headers(line);
+        let request = preflight_with("https://a.example")
+            .request_headers(line)
+            .build();
         let decision = engine.evaluate(&request);
         assert_eq!(decision.status(), Some(403), "{line:?}");
         assert!(headers(&decision).is_empty());
-        let actual = CorsRequest::new("GET")
+        let actual = CorsRequest::builder("GET")
             .origin("https://a.example")
-            .request_headers(line);
+            .request_headers(line)
+            .build();
         assert!(headers(&engine.evaluate(&actual)).is_empty(), "{line:?}");
     }
 }
@@ -292,7 +306,9 @@ fn rules(count: usize) -> CorsConfiguration {
 #[test]
 fn one_hundred_rules_compile_and_the_last_one_answers() {
     let engine = CorsEngine::compile(&rules(100)).unwrap();
-    let request = CorsRequest::new("GET").origin("https://99.example");
+    let request = CorsRequest::builder("GET")
+        .origin("https://99.example")
+        .build();
     assert_eq!(engine.evaluate(&request).matched_rule(), Some(99));
     // Written and read back, the document still fits and still validates.
     let xml = rules(100).to_s3_xml();
@@ -400,7 +416,9 @@ fn star_against_64_kb_of_a() {
             .allowed_headers(["*b", "a*a"]),
     ]))
     .unwrap();
-    let request = preflight("https://a.example").request_headers(&name);
+    let request = preflight_with("https://a.example")
+        .request_headers(&name)
+        .build();
     assert_eq!(header_engine.evaluate(&request).status(), Some(200));
 }
 
