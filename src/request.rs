@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::syntax::list_items;
+use crate::syntax::list_texts;
 
 /// What a request targets, as S3 reports it in `<ResourceType>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -129,7 +129,7 @@ impl<'a> HeaderLines<'a> {
     /// assert_eq!(items, ["X-Amz-Date", "content-type", "x-amz-meta-a"]);
     /// ```
     pub fn items(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.lines().flat_map(list_items).map(|item| item.text)
+        self.lines().flat_map(list_texts)
     }
 
     /// True when the list has at least one item.

@@ -70,8 +70,9 @@ pub(crate) const fn not_plain(word: u64) -> u64 {
 /// One item of a header list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ListItem<'a> {
-    /// The item, trimmed of spaces and tabs; never empty.
-    pub(crate) text: &'a str,
+    /// The item, trimmed of spaces and tabs; never empty. It starts and ends at a character
+    /// boundary of the line (commas, spaces and tabs are ASCII).
+    pub(crate) bytes: &'a [u8],
     /// True when every byte is a lower-case letter, a digit or `-`: a token already in
     /// lower case, as browsers send names.
     pub(crate) plain: bool,
@@ -84,22 +85,31 @@ pub(crate) struct ListItem<'a> {
 /// out marked [`ListItem::plain`]; any other item is found by looking for the next comma.
 #[inline]
 pub(crate) const fn list_items(line: &str) -> ListItems<'_> {
-    ListItems { line, at: 0 }
+    ListItems {
+        line: line.as_bytes(),
+        at: 0,
+    }
+}
+
+/// The items of [`list_items`] as text.
+pub(crate) fn list_texts(line: &str) -> impl Iterator<Item = &str> {
+    // Items start and end at character boundaries, so no item is dropped here.
+    list_items(line).filter_map(|item| std::str::from_utf8(item.bytes).ok())
 }
 
 /// The iterator of [`list_items`].
 #[derive(Debug, Clone)]
 pub(crate) struct ListItems<'a> {
-    line: &'a str,
+    line: &'a [u8],
     at: usize,
 }
 
 impl<'a> Iterator for ListItems<'a> {
     type Item = ListItem<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<ListItem<'a>> {
-        let bytes = self.line.as_bytes();
+        let bytes = self.line;
         let mut at = self.at;
         while let Some(b' ' | b'\t' | b',') = bytes.get(at) {
             at += 1;
@@ -136,9 +146,10 @@ impl<'a> Iterator for ListItems<'a> {
             }
         }
         self.at = at;
-        // Commas, spaces and tabs are ASCII, so `start` and `end` are character boundaries.
-        let text = self.line.get(start..end).unwrap_or_default();
-        Some(ListItem { text, plain })
+        Some(ListItem {
+            bytes: &bytes[start..end],
+            plain,
+        })
     }
 }
 
@@ -172,15 +183,14 @@ mod tests {
             "caf\u{e9}-x",
         ];
         for line in lines {
-            let items: Vec<ListItem<'_>> = list_items(line).collect();
-            let texts: Vec<&str> = items.iter().map(|i| i.text).collect();
+            let texts: Vec<&str> = list_texts(line).collect();
             assert_eq!(texts, reference(line), "{line:?}");
-            for item in items {
+            for item in list_items(line) {
                 let plain = item
-                    .text
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-                assert_eq!(item.plain, plain, "{line:?}: {:?}", item.text);
+                    .bytes
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+                assert_eq!(item.plain, plain, "{line:?}: {:?}", item.bytes);
             }
         }
     }

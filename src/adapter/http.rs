@@ -71,6 +71,7 @@ use ::http::{Method, Request, Response, StatusCode, request::Parts, response};
 use crate::decision::{AllowHeaders, Allowed, Decision, Rejection, Vary};
 use crate::engine::CorsEngine;
 use crate::request::{CorsRequest, HeaderLines, ResourceType};
+use crate::syntax::{ListItem, list_items};
 
 /// What the engine is handed for a header value that is not UTF-8
 /// ([`CorsRequest::UNDECODABLE`]).
@@ -457,9 +458,8 @@ fn allow_headers_value(allowed: &Allowed<'_>) -> Option<HeaderValue> {
     // spaces and tabs, copy and lower-case each name whole.
     let mut stack = [0u8; 512];
     let mut at = 0;
-    for item in list.items() {
-        let item = item.as_bytes();
-        {
+    for line in allowed.request_headers.lines() {
+        for ListItem { bytes: item, .. } in list_items(line) {
             let sep = if at == 0 { 0 } else { 2 };
             let Some(out) = stack.get_mut(at..at + sep + item.len()) else {
                 return rendered_in_heap(list);

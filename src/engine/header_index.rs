@@ -265,7 +265,7 @@ impl HeaderIndex {
         check_names: bool,
     ) -> Option<RuleSet> {
         for item in list_items(line) {
-            let name = item.text.as_bytes();
+            let name = item.bytes;
             let allowed = if !item.plain {
                 self.odd_name(name, check_names, candidates)?
             } else if check_names {
