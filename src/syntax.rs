@@ -83,6 +83,11 @@ pub(crate) struct ListItem<'a> {
 ///
 /// Names as browsers send them are scanned eight bytes at a time ([`not_plain`]) and come
 /// out marked [`ListItem::plain`]; any other item is found by looking for the next comma.
+///
+/// The word-at-a-time scan is what keeps `evaluate` fast on long lists. Instructions per
+/// `evaluate` (callgrind, one run, the same tree with the scan written byte by byte,
+/// 2026-12-03): 1-rule preflight with 10 requested headers 2,807 vs 3,346; 100 exact origins
+/// with 10 headers 2,851 vs 3,396; with one header 556 vs 569.
 #[inline]
 pub(crate) const fn list_items(line: &str) -> ListItems<'_> {
     ListItems {

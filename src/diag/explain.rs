@@ -184,33 +184,33 @@ fn trace_rules(
     let items: Vec<&str> = request.request_headers().items().collect();
     // A name that is not a token is allowed by no rule, and neither is the request.
     let items_ok = items.iter().all(|item| is_token(item));
-    // allowed[i * rules + r]: the position of rule r's first entry allowing item i.
-    let mut allowed = vec![None; items.len() * rules.len()];
-    if items_ok && !items.is_empty() {
-        let headers = index_entries(rules, |r| &r.allowed_headers, true);
-        let mut lower = String::new();
-        for (name, firsts) in items.iter().zip(allowed.chunks_mut(rules.len())) {
+    // For each rule, each requested name with the entry that allows it.
+    let mut traces: Vec<Vec<HeaderTrace>> = vec![Vec::with_capacity(items.len()); rules.len()];
+    let headers =
+        (items_ok && !items.is_empty()).then(|| index_entries(rules, |r| &r.allowed_headers, true));
+    let mut lower = String::new();
+    let mut firsts = vec![None; rules.len()];
+    for name in &items {
+        if let Some(headers) = &headers {
             lower.clear();
             lower.push_str(name);
             lower.make_ascii_lowercase();
-            first_matches(&headers, lower.as_bytes(), firsts);
+            first_matches(headers, lower.as_bytes(), &mut firsts);
+        }
+        for ((rule, trace), at) in rules.iter().zip(&mut traces).zip(&firsts) {
+            trace.push(HeaderTrace {
+                name: (*name).to_owned(),
+                allowed_by: at.map(|at| rule.allowed_headers[at].clone()),
+            });
         }
     }
     rules
         .iter()
+        .zip(traces)
         .enumerate()
-        .map(|(index, rule)| {
+        .map(|(index, (rule, headers))| {
             let origin_match = origin_at[index].map(|at| rule.allowed_origins[at].clone());
             let method_allowed = known_method && rule.allowed_methods.iter().any(|m| m == method);
-            let headers: Vec<HeaderTrace> = items
-                .iter()
-                .enumerate()
-                .map(|(i, name)| HeaderTrace {
-                    name: (*name).to_owned(),
-                    allowed_by: allowed[i * rules.len() + index]
-                        .map(|at| rule.allowed_headers[at].clone()),
-                })
-                .collect();
             let matches = origin_match.is_some()
                 && method_allowed
                 && headers.iter().all(|h| h.allowed_by.is_some());
