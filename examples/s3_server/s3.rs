@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+
+use bucket_cors::http::HeaderTable;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
@@ -38,6 +40,8 @@ const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 /// The engine of a bucket without a CORS configuration.
 static DISABLED: CorsEngine = CorsEngine::disabled();
+/// The table of an engine without rules: nothing to precompute.
+static NO_TABLE: HeaderTable = HeaderTable::EMPTY;
 
 /// Query parameters that name a sub-resource of a bucket or object. A request with one the
 /// example does not serve gets `501 NotImplemented`.
@@ -295,14 +299,14 @@ impl Server {
             None => ResourceType::Bucket,
         };
         let view = bucket_cors::http::request_from_parts(parts, resource);
-        let decision = match &stored {
-            None => CorsEngine::evaluate_missing_bucket(&view),
-            Some(None) => DISABLED.evaluate(&view),
-            Some(Some(cors)) => cors.engine.evaluate(&view),
+        let (decision, table) = match &stored {
+            None => (CorsEngine::evaluate_missing_bucket(&view), &NO_TABLE),
+            Some(None) => (DISABLED.evaluate(&view), &NO_TABLE),
+            Some(Some(cors)) => (cors.engine.evaluate(&view), &cors.table),
         };
 
         if parts.method == Method::OPTIONS {
-            return preflight_response(&decision, &parts.headers, request_id);
+            return preflight_response(table, &decision, &parts.headers, request_id);
         }
         let result = body.and_then(|body| match &target.key {
             Some(key) => self.object(&call, &bucket, key, body),
@@ -312,7 +316,7 @@ impl Server {
             Ok(response) => response,
             Err(err) => error_response(&err, head, request_id),
         };
-        bucket_cors::http::write_headers(&decision, &parts.headers, response.headers_mut());
+        table.write_headers(&decision, &parts.headers, response.headers_mut());
         response
     }
 
@@ -339,7 +343,7 @@ impl Server {
                 // No bucket is named: answered as for a bucket that does not exist.
                 let view = bucket_cors::http::request_from_parts(parts, ResourceType::Bucket);
                 let decision = CorsEngine::evaluate_missing_bucket(&view);
-                preflight_response(&decision, &parts.headers, request_id)
+                preflight_response(&NO_TABLE, &decision, &parts.headers, request_id)
             }
             _ => error_response(
                 &method_not_allowed(call.method, ResourceType::Bucket),
@@ -554,6 +558,7 @@ impl Server {
         found.cors = Some(Arc::new(StoredCors {
             document: body,
             dialect,
+            table: HeaderTable::new(&engine),
             engine,
         }));
         Ok(response(200, Bytes::new()))
@@ -991,12 +996,14 @@ fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error
 
 /// The answer to an `OPTIONS` request: the engine's decision alone.
 fn preflight_response(
+    table: &HeaderTable,
     decision: &Decision<'_>,
     request: &HeaderMap,
     request_id: &str,
 ) -> Response<Body> {
     // An `OPTIONS` request is always a preflight, so the engine always answers it.
-    bucket_cors::http::respond(decision, request, request_id, HOST_ID)
+    table
+        .respond(decision, request, request_id, HOST_ID)
         .unwrap_or_else(|| response(200, Bytes::new()))
 }
 

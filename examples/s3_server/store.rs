@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use bucket_cors::CorsEngine;
+use bucket_cors::http::HeaderTable;
 use bytes::Bytes;
 
 /// A canned ACL given with `x-amz-acl` at CreateBucket. Without one, a bucket is open to
@@ -74,6 +75,8 @@ pub struct StoredCors {
     pub dialect: Dialect,
     /// The compiled policy.
     pub engine: CorsEngine,
+    /// The engine's values as `HeaderValue`s, made once with it.
+    pub table: HeaderTable,
 }
 
 /// An object.

@@ -255,8 +255,9 @@ pub struct HeaderTable {
 }
 
 impl HeaderTable {
-    /// A table with no values: every value is made from its text.
-    const EMPTY: HeaderTable = HeaderTable { rules: Vec::new() };
+    /// A table with no values: every value is made from its text, as the free functions
+    /// do. [`HeaderTable::default`] as a constant, for a `static`.
+    pub const EMPTY: HeaderTable = HeaderTable { rules: Vec::new() };
 
     /// The values of every rule of `engine` (none for a disabled engine).
     #[must_use]
