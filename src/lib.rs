@@ -64,8 +64,10 @@
 //! None is on by default.
 //!
 //! - `http`: the `bucket_cors::http` module (in [`adapter`]): a request view from an
-//!   `http::request::Parts`, decisions written into an `http::HeaderMap`, and refused
-//!   preflights as `http::Response`s with S3's XML body.
+//!   `http::request::Parts`, decisions written into an `http::HeaderMap` (through a
+//!   `HeaderTable` of the engine's values, made once next to the engine), and refused
+//!   preflights as `http::Response`s with S3's XML body. The rest of the crate is the same
+//!   with or without it.
 //! - `cli`: the `bucket-cors` command (`validate`, `convert`, `lint`, `eval`); install it from
 //!   a clone with `cargo install --path . --features cli`, and see `bucket-cors --help`.
 //! - `arbitrary`: `arbitrary::Arbitrary` on [`CorsConfiguration`] and [`CorsRule`], for
