@@ -19,6 +19,10 @@ pub(crate) const NAME_BUF: usize = 64;
 /// word compares; more go through hash maps.
 const SMALL_ENTRIES: usize = 32;
 
+/// Up to this many distinct entries with a suffix after the `*` are matched one by one;
+/// more go through the hash maps too, so a name's cost does not grow with their number.
+const SMALL_GENERAL: usize = 8;
+
 /// Every rule's `AllowedHeader` entries, lower-cased and deduplicated, each with the rules
 /// that list it: "which rules allow this requested name" is one pass over a few entries (or
 /// a few hash lookups), whatever the number of rules.
@@ -130,7 +134,8 @@ impl HeaderIndex {
             .iter()
             .filter(|(text, _)| text.split_once('*').is_none_or(|(_, s)| s.is_empty()))
             .count();
-        if simple > SMALL_ENTRIES {
+        let general = distinct.len() - simple;
+        if simple > SMALL_ENTRIES || general > SMALL_GENERAL {
             let mut large = OriginIndex::default();
             large.reserve(distinct.len());
             for (text, bits) in &distinct {
@@ -400,6 +405,31 @@ mod tests {
                 assert_eq!(index.allowing(lower.as_bytes(), head), expected, "{name}");
                 assert_eq!(index.allowing_any_case(name), expected, "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn many_patterns_with_a_suffix_go_through_the_hash_maps() {
+        let rules: Vec<Vec<String>> = vec![
+            (0..40).map(|i| format!("p{i}.*-s{}", i % 3)).collect(),
+            vec!["content-type".to_owned()],
+        ];
+        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+        assert!(index.large.is_some());
+        for name in [
+            "p7.x-s1",
+            "p7.-s1",
+            "p7.x-s2",
+            "p39.q-s0",
+            "content-type",
+            "p1",
+        ] {
+            let head = name_head(name.as_bytes(), 0, name.len());
+            assert_eq!(
+                index.allowing(name.as_bytes(), head),
+                reference(&rules, name),
+                "{name}"
+            );
         }
     }
 
