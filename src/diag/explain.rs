@@ -86,8 +86,9 @@ impl CorsEngine {
     /// the rules' origin and header entries once, keyed by text with the first position of
     /// each entry in each rule, as the compiled engine indexes them; then the origin and
     /// each requested name (lower-cased once, into one reused buffer) are looked up once,
-    /// with one hash lookup per distinct pattern length. No pattern is built and nothing is
-    /// allocated per comparison.
+    /// with one hash lookup per distinct pattern length (plus a compare per `prefix*suffix`
+    /// pattern that shares the name's suffix, as in `evaluate`). No pattern is built and
+    /// nothing is allocated per comparison.
     #[must_use]
     pub fn explain(&self, request: &CorsRequest<'_>) -> Explanation {
         let decision = self.evaluate(request);

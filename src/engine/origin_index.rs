@@ -221,7 +221,8 @@ impl<V: Merge> OriginIndex<V> {
     }
 
     /// Calls `f` with the value of every pattern (other than `*` alone) that matches `key`:
-    /// one hash lookup per suffix length and per prefix length.
+    /// one hash lookup per suffix length and per prefix length, and a compare for each
+    /// prefix of a suffix the key ends with.
     #[inline]
     pub(crate) fn visit_wild(&self, key: &[u8], mut f: impl FnMut(&V)) {
         for (len, group) in &self.by_suffix {
