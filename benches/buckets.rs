@@ -240,9 +240,10 @@ fn documents() -> Vec<Document> {
 
 /// The preflight every bucket of a document gets.
 fn request(document: &Document) -> CorsRequest<'_> {
-    CorsRequest::new("OPTIONS")
+    CorsRequest::builder("OPTIONS")
         .origin(&document.origin)
         .request_method(&document.method)
+        .build()
 }
 
 fn compile(document: &Document) -> CorsEngine {

@@ -9,10 +9,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cors.xml");
     let config = CorsConfiguration::from_s3_xml(&std::fs::read(path)?)?;
     let engine = CorsEngine::compile(&config)?;
-    let request = CorsRequest::new("OPTIONS")
+    let request = CorsRequest::builder("OPTIONS")
         .origin("https://app.example.com")
         .request_method("PUT")
-        .request_headers("content-type,x-amz-date");
+        .request_headers("content-type,x-amz-date")
+        .build();
     println!("OPTIONS /bucket/photo.jpg");
     println!("Origin: https://app.example.com");
     println!("Access-Control-Request-Method: PUT");

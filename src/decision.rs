@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::header::{
     ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, EXPOSE_HEADERS, MAX_AGE, VARY,
+    VARY_CORS, VARY_ORIGIN,
 };
 use crate::request::{HeaderLines, ResourceType};
 use crate::s3::{
@@ -63,6 +64,36 @@ impl<'a> Decision<'a> {
     }
 }
 
+/// A `Vary` value the engine sends
+/// ([MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Vary)).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Vary {
+    /// `Origin, Access-Control-Request-Headers, Access-Control-Request-Method`
+    /// ([`header::VARY_CORS`](crate::header::VARY_CORS)): what S3 sends when a rule matched.
+    Cors,
+    /// `Origin` ([`header::VARY_ORIGIN`](crate::header::VARY_ORIGIN)): what the cache-safe
+    /// and OSS policies send on other responses.
+    Origin,
+}
+
+impl Vary {
+    /// The value, as sent.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Vary::Cors => VARY_CORS,
+            Vary::Origin => VARY_ORIGIN,
+        }
+    }
+}
+
+impl fmt::Display for Vary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a request passes without CORS headers.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,7 +110,7 @@ pub enum PassReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
     pub(crate) reason: PassReason,
-    pub(crate) vary: Option<&'static str>,
+    pub(crate) vary: Option<Vary>,
 }
 
 impl Pass {
@@ -91,7 +122,7 @@ impl Pass {
 
     /// A `Vary` value to add anyway, when the engine's Vary policy asks for one.
     #[must_use]
-    pub const fn vary(&self) -> Option<&'static str> {
+    pub const fn vary(&self) -> Option<Vary> {
         self.vary
     }
 }
@@ -105,11 +136,8 @@ pub struct Allowed<'a> {
     pub(crate) methods: &'a str,
     pub(crate) request_headers: HeaderLines<'a>,
     pub(crate) expose_headers: Option<&'a str>,
-    pub(crate) max_age: Option<&'a str>,
-    pub(crate) vary: Option<&'static str>,
-    /// The rule's values as `http` header values, made at compile time.
-    #[cfg(feature = "http")]
-    pub(crate) values: &'a crate::adapter::http::RuleValues,
+    pub(crate) max_age: Option<u32>,
+    pub(crate) vary: Option<Vary>,
 }
 
 impl<'a> Allowed<'a> {
@@ -158,13 +186,13 @@ impl<'a> Allowed<'a> {
 
     /// `Access-Control-Max-Age`: the rule's `MaxAgeSeconds`, when set.
     #[must_use]
-    pub const fn max_age(&self) -> Option<&'a str> {
+    pub const fn max_age(&self) -> Option<u32> {
         self.max_age
     }
 
     /// `Vary`.
     #[must_use]
-    pub const fn vary(&self) -> Option<&'static str> {
+    pub const fn vary(&self) -> Option<Vary> {
         self.vary
     }
 
@@ -182,8 +210,10 @@ impl<'a> Allowed<'a> {
                     .map(|list| (ALLOW_HEADERS, FieldValue::AllowHeaders(list))),
                 self.expose_headers
                     .map(|value| (EXPOSE_HEADERS, FieldValue::Text(value))),
-                self.max_age.map(|value| (MAX_AGE, FieldValue::Text(value))),
-                self.vary.map(|value| (VARY, FieldValue::Text(value))),
+                self.max_age
+                    .map(|value| (MAX_AGE, FieldValue::Number(value))),
+                self.vary
+                    .map(|value| (VARY, FieldValue::Text(value.as_str()))),
             ],
             next: 0,
         }
@@ -247,12 +277,15 @@ impl fmt::Display for AllowHeaders<'_> {
     }
 }
 
-/// A header value: borrowed text, or the lazily rendered `Access-Control-Allow-Headers`.
+/// A header value: borrowed text, a number, or the lazily rendered
+/// `Access-Control-Allow-Headers`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldValue<'a> {
     /// The value, ready to send.
     Text(&'a str),
+    /// A number (`Access-Control-Max-Age`), written in decimal.
+    Number(u32),
     /// `Access-Control-Allow-Headers`, to render.
     AllowHeaders(AllowHeaders<'a>),
 }
@@ -263,7 +296,7 @@ impl<'a> FieldValue<'a> {
     pub const fn as_str(&self) -> Option<&'a str> {
         match self {
             FieldValue::Text(text) => Some(text),
-            FieldValue::AllowHeaders(_) => None,
+            FieldValue::Number(_) | FieldValue::AllowHeaders(_) => None,
         }
     }
 }
@@ -272,6 +305,7 @@ impl fmt::Display for FieldValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldValue::Text(text) => f.write_str(text),
+            FieldValue::Number(number) => fmt::Display::fmt(number, f),
             FieldValue::AllowHeaders(list) => fmt::Display::fmt(list, f),
         }
     }
@@ -285,10 +319,10 @@ pub struct Headers<'a> {
 }
 
 impl<'a> Headers<'a> {
-    fn vary_only(vary: Option<&'static str>) -> Self {
+    fn vary_only(vary: Option<Vary>) -> Self {
         Headers {
             slots: [
-                vary.map(|value| (VARY, FieldValue::Text(value))),
+                vary.map(|value| (VARY, FieldValue::Text(value.as_str()))),
                 None,
                 None,
                 None,
@@ -340,7 +374,7 @@ pub struct Rejection<'a> {
     /// The `<Method>` element, or for [`RejectionKind::InvalidRequestMethod`] the bad value.
     pub(crate) method: Option<&'a str>,
     pub(crate) resource: ResourceType,
-    pub(crate) vary: Option<&'static str>,
+    pub(crate) vary: Option<Vary>,
 }
 
 impl<'a> Rejection<'a> {
@@ -406,7 +440,7 @@ impl<'a> Rejection<'a> {
 
     /// A `Vary` value to add, when the engine's Vary policy asks for one (S3 sends none).
     #[must_use]
-    pub const fn vary(&self) -> Option<&'static str> {
+    pub const fn vary(&self) -> Option<Vary> {
         self.vary
     }
 
@@ -418,7 +452,10 @@ impl<'a> Rejection<'a> {
     /// use bucket_cors::{CorsEngine, CorsRequest, Decision};
     ///
     /// let engine = CorsEngine::disabled();
-    /// let request = CorsRequest::new("OPTIONS").origin("https://a.example").request_method("GET");
+    /// let request = CorsRequest::builder("OPTIONS")
+    ///     .origin("https://a.example")
+    ///     .request_method("GET")
+    ///     .build();
     /// let Decision::Reject(rejection) = engine.evaluate(&request) else { panic!() };
     /// let body = rejection.to_xml("REQ1", "HOST1");
     /// assert!(body.contains("<Code>AccessForbidden</Code>"));

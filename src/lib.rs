@@ -19,10 +19,11 @@
 //! let engine = CorsEngine::compile(&config)?;
 //!
 //! // Every request: hand the engine the method and CORS headers, act on the decision.
-//! let request = CorsRequest::new("OPTIONS")
+//! let request = CorsRequest::builder("OPTIONS")
 //!     .origin("https://app.example.com")
 //!     .request_method("PUT")
-//!     .request_headers("Content-Type, X-Amz-Date");
+//!     .request_headers("Content-Type, X-Amz-Date")
+//!     .build();
 //! match engine.evaluate(&request) {
 //!     Decision::Preflight(allowed) => {
 //!         let headers: Vec<(&str, String)> =
@@ -63,8 +64,10 @@
 //! None is on by default.
 //!
 //! - `http`: the `bucket_cors::http` module (in [`adapter`]): a request view from an
-//!   `http::request::Parts`, decisions written into an `http::HeaderMap`, and refused
-//!   preflights as `http::Response`s with S3's XML body.
+//!   `http::request::Parts`, decisions written into an `http::HeaderMap` (through a
+//!   `HeaderTable` of the engine's values, made once next to the engine), and refused
+//!   preflights as `http::Response`s with S3's XML body. The rest of the crate is the same
+//!   with or without it.
 //! - `tower` (turns on `http`): the `bucket_cors::tower` module, a `CorsLayer` that answers
 //!   a bucket's preflights before the service it wraps (so before authentication), adds the
 //!   decision's headers to every other response of a bucket, resolves the bucket path-style
@@ -119,6 +122,7 @@ pub mod header;
 mod model;
 mod request;
 pub mod s3;
+mod swar;
 mod syntax;
 mod validate;
 
@@ -132,7 +136,7 @@ pub use codec::convert::{
 };
 pub use decision::{
     AllowHeaders, Allowed, Decision, FieldValue, Headers, Pass, PassReason, Rejection,
-    RejectionKind, RejectionMessage,
+    RejectionKind, RejectionMessage, Vary,
 };
 pub use diag::diff::{
     AccessChange, Direction, HeaderChange, OriginClass, PolicyDiff, ResponseChange, Witness, diff,
@@ -142,7 +146,7 @@ pub use diag::lint;
 pub use engine::{CorsEngine, EngineOptions, VaryPolicy};
 pub use error::{ConfigError, Field, UnknownName};
 pub use model::{CorsConfiguration, CorsMethod, CorsRule};
-pub use request::{CorsRequest, HeaderLines, ResourceType};
+pub use request::{CorsRequest, CorsRequestBuilder, HeaderLines, ResourceType};
 pub use validate::{Dialect, ValidationOptions};
 
 /// The README's examples, compiled and run as doctests.

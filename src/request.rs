@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::syntax::list_texts;
+
 /// What a request targets, as S3 reports it in `<ResourceType>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ResourceType {
@@ -79,36 +81,19 @@ impl<'a> HeaderLines<'a> {
         }
     }
 
-    /// Every `Access-Control-Request-Headers` line of a header map, read in place. A line
-    /// that is not UTF-8 reads as [`crate::adapter::http::UNDECODABLE`], which no rule allows.
+    /// Every `Access-Control-Request-Headers` line of a header map (two or more), read in
+    /// place. A line that is not UTF-8 reads as [`CorsRequest::UNDECODABLE`], which no rule allows.
     #[cfg(feature = "http")]
-    pub(crate) fn from_map(map: &'a ::http::HeaderMap) -> Self {
-        let mut all = map
-            .get_all(::http::header::ACCESS_CONTROL_REQUEST_HEADERS)
-            .iter();
-        HeaderLines::from_first_two(map, all.next(), all.next().is_some())
-    }
-
-    /// The lines of a map whose first `Access-Control-Request-Headers` value is `first`,
-    /// with `more` telling whether there is a second.
-    #[cfg(feature = "http")]
-    pub(crate) fn from_first_two(
-        map: &'a ::http::HeaderMap,
-        first: Option<&'a ::http::HeaderValue>,
-        more: bool,
-    ) -> Self {
-        match (first, more) {
-            (None, _) => HeaderLines::ABSENT,
-            (Some(one), false) => HeaderLines::one(crate::adapter::http::text(one)),
-            (Some(_), true) => HeaderLines {
-                repr: LinesRepr::Map(map),
-            },
+    pub(crate) const fn in_map(map: &'a ::http::HeaderMap) -> Self {
+        HeaderLines {
+            repr: LinesRepr::Map(map),
         }
     }
 
     /// True when there is no line at all.
     #[inline]
-    pub(crate) const fn is_absent(&self) -> bool {
+    #[must_use]
+    pub const fn is_absent(&self) -> bool {
         matches!(self.repr, LinesRepr::Absent)
     }
 
@@ -144,10 +129,7 @@ impl<'a> HeaderLines<'a> {
     /// assert_eq!(items, ["X-Amz-Date", "content-type", "x-amz-meta-a"]);
     /// ```
     pub fn items(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.lines()
-            .flat_map(|line| line.split(','))
-            .map(|item| item.trim_matches([' ', '\t']))
-            .filter(|item| !item.is_empty())
+        self.lines().flat_map(list_texts)
     }
 
     /// True when the list has at least one item.
@@ -182,8 +164,38 @@ impl<'a> Iterator for Lines<'a> {
             LinesIter::One(line) => line.take(),
             LinesIter::Slice(lines) => lines.next().copied(),
             #[cfg(feature = "http")]
-            LinesIter::Map(values) => values.next().map(crate::adapter::http::text),
+            LinesIter::Map(values) => values.next().map(|value| {
+                std::str::from_utf8(value.as_bytes()).unwrap_or(CorsRequest::UNDECODABLE)
+            }),
         }
+    }
+}
+
+impl<'a> From<&'a str> for HeaderLines<'a> {
+    /// One header line.
+    fn from(line: &'a str) -> Self {
+        HeaderLines::one(line)
+    }
+}
+
+impl<'a> From<&'a String> for HeaderLines<'a> {
+    /// One header line.
+    fn from(line: &'a String) -> Self {
+        HeaderLines::one(line)
+    }
+}
+
+impl<'a> From<&'a [&'a str]> for HeaderLines<'a> {
+    /// Several header lines ([`HeaderLines::many`]).
+    fn from(lines: &'a [&'a str]) -> Self {
+        HeaderLines::many(lines)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [&'a str; N]> for HeaderLines<'a> {
+    /// Several header lines ([`HeaderLines::many`]).
+    fn from(lines: &'a [&'a str; N]) -> Self {
+        HeaderLines::many(lines)
     }
 }
 
@@ -193,17 +205,22 @@ impl fmt::Debug for HeaderLines<'_> {
     }
 }
 
-/// A request, as far as CORS cares: borrowed, `Copy`, built with chained calls.
+/// A request, as far as CORS cares: borrowed and `Copy`. Build one with
+/// [`CorsRequest::builder`]; the getters have the builder's names.
 ///
 /// ```
 /// use bucket_cors::{CorsRequest, ResourceType};
 ///
-/// let request = CorsRequest::new("OPTIONS")
+/// let request = CorsRequest::builder("OPTIONS")
 ///     .origin("https://app.example.com")
 ///     .request_method("PUT")
 ///     .request_headers("content-type, x-amz-date")
-///     .resource(ResourceType::Object);
+///     .resource_type(ResourceType::Object)
+///     .build();
 /// assert!(request.is_preflight());
+/// assert_eq!(request.origin(), Some("https://app.example.com"));
+/// assert_eq!(request.request_method(), Some("PUT"));
+/// assert_eq!(request.request_headers().items().count(), 2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CorsRequest<'a> {
@@ -214,55 +231,68 @@ pub struct CorsRequest<'a> {
     resource: ResourceType,
 }
 
-impl<'a> CorsRequest<'a> {
-    /// A request with this HTTP method (case-sensitive, as HTTP methods are) and no CORS
-    /// headers, targeting an object.
-    #[must_use]
-    pub const fn new(method: &'a str) -> Self {
-        CorsRequest {
-            method,
-            origin: None,
-            request_method: None,
-            request_headers: HeaderLines {
-                repr: LinesRepr::Absent,
-            },
-            resource: ResourceType::Object,
-        }
-    }
+/// Builds a [`CorsRequest`]: [`CorsRequest::builder`], the setters, then
+/// [`build`](CorsRequestBuilder::build). Building costs nothing.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorsRequestBuilder<'a> {
+    request: CorsRequest<'a>,
+}
 
+impl<'a> CorsRequestBuilder<'a> {
     /// Sets the `Origin` header's value.
-    #[must_use]
     pub const fn origin(mut self, origin: &'a str) -> Self {
-        self.origin = Some(origin);
+        self.request.origin = Some(origin);
         self
     }
 
     /// Sets the `Access-Control-Request-Method` header's value.
-    #[must_use]
     pub const fn request_method(mut self, method: &'a str) -> Self {
-        self.request_method = Some(method);
+        self.request.request_method = Some(method);
         self
     }
 
-    /// Sets the `Access-Control-Request-Headers` header from one line.
-    #[must_use]
-    pub const fn request_headers(mut self, line: &'a str) -> Self {
-        self.request_headers = HeaderLines::one(line);
+    /// Sets the `Access-Control-Request-Headers` header: one line (`&str`) or all its lines
+    /// (a slice of lines, or [`HeaderLines`]).
+    pub fn request_headers(mut self, lines: impl Into<HeaderLines<'a>>) -> Self {
+        self.request.request_headers = lines.into();
         self
     }
 
-    /// Sets the `Access-Control-Request-Headers` header from all its lines.
-    #[must_use]
-    pub const fn request_header_lines(mut self, lines: HeaderLines<'a>) -> Self {
-        self.request_headers = lines;
+    /// Sets what the request targets (the default is [`ResourceType::Object`]).
+    pub const fn resource_type(mut self, resource: ResourceType) -> Self {
+        self.request.resource = resource;
         self
     }
 
-    /// Sets what the request targets.
+    /// The request.
     #[must_use]
-    pub const fn resource(mut self, resource: ResourceType) -> Self {
-        self.resource = resource;
-        self
+    pub const fn build(self) -> CorsRequest<'a> {
+        self.request
+    }
+}
+
+impl<'a> CorsRequest<'a> {
+    /// What to hand the engine for a header value that is not UTF-8: U+FFFD followed by NUL.
+    /// It holds a control character, so it matches no rule and is never echoed: an `Origin`
+    /// that is not UTF-8 matches nothing, a request-header line that is not UTF-8 lists a
+    /// name that is not a token, and a method that is not UTF-8 is unsupported.
+    pub const UNDECODABLE: &'static str = "\u{FFFD}\u{0}";
+
+    /// A builder for a request with this HTTP method (case-sensitive, as HTTP methods are),
+    /// no CORS headers yet, targeting an object.
+    pub const fn builder(method: &'a str) -> CorsRequestBuilder<'a> {
+        CorsRequestBuilder {
+            request: CorsRequest {
+                method,
+                origin: None,
+                request_method: None,
+                request_headers: HeaderLines {
+                    repr: LinesRepr::Absent,
+                },
+                resource: ResourceType::Object,
+            },
+        }
     }
 
     /// The HTTP method.
@@ -273,19 +303,19 @@ impl<'a> CorsRequest<'a> {
 
     /// The `Origin` header, if present.
     #[must_use]
-    pub const fn origin_value(&self) -> Option<&'a str> {
+    pub const fn origin(&self) -> Option<&'a str> {
         self.origin
     }
 
     /// The `Access-Control-Request-Method` header, if present.
     #[must_use]
-    pub const fn request_method_value(&self) -> Option<&'a str> {
+    pub const fn request_method(&self) -> Option<&'a str> {
         self.request_method
     }
 
     /// The `Access-Control-Request-Headers` lines.
     #[must_use]
-    pub const fn request_header_values(&self) -> HeaderLines<'a> {
+    pub const fn request_headers(&self) -> HeaderLines<'a> {
         self.request_headers
     }
 

@@ -10,10 +10,10 @@
 //!    error: methods (the first bad one in document order), origins, allowed headers, expose
 //!    headers, ID characters.
 
-use crate::engine::pattern::not_plain;
-use crate::engine::swar::{bytes_eq, control_bytes};
 use crate::error::{ConfigError, Field};
 use crate::model::CorsMethod;
+use crate::swar::{bytes_eq, control_bytes};
+use crate::syntax::not_plain;
 use std::fmt;
 use std::str::FromStr;
 

@@ -507,12 +507,13 @@ fn answer(
     method: &str,
     headers: Option<&str>,
 ) -> (bool, Vec<(String, String)>) {
-    let mut request = CorsRequest::new("OPTIONS")
+    let mut builder = CorsRequest::builder("OPTIONS")
         .origin(origin)
         .request_method(method);
     if let Some(line) = headers {
-        request = request.request_headers(line);
+        builder = builder.request_headers(line);
     }
+    let request = builder.build();
     let decision = engine.evaluate(&request);
     (
         decision.matched_rule().is_some(),

@@ -57,20 +57,22 @@ fn check_engine(v: &Value) -> Result<(), String> {
     let method = req["method"].as_str().unwrap();
     let headers = req["headers"].as_object().unwrap();
     let path = req["path"].as_str().unwrap().split('?').next().unwrap();
-    let mut request = CorsRequest::new(method).resource(if path == "/" || path.is_empty() {
-        ResourceType::Bucket
-    } else {
-        ResourceType::Object
-    });
+    let mut builder =
+        CorsRequest::builder(method).resource_type(if path == "/" || path.is_empty() {
+            ResourceType::Bucket
+        } else {
+            ResourceType::Object
+        });
     if let Some(origin) = header(headers, "Origin") {
-        request = request.origin(origin);
+        builder = builder.origin(origin);
     }
     if let Some(m) = header(headers, "Access-Control-Request-Method") {
-        request = request.request_method(m);
+        builder = builder.request_method(m);
     }
     if let Some(h) = header(headers, "Access-Control-Request-Headers") {
-        request = request.request_header_lines(HeaderLines::one(h));
+        builder = builder.request_headers(HeaderLines::one(h));
     }
+    let request = builder.build();
     let decision = if v.get("bucket_exists") == Some(&Value::Bool(false)) {
         CorsEngine::evaluate_missing_bucket(&request)
     } else {

@@ -2,8 +2,8 @@
 //! compatibility choices). Each case renders the decision as one line and compares it.
 
 use bucket_cors::{
-    CorsConfiguration, CorsEngine, CorsRequest, Decision, EngineOptions, HeaderLines, ResourceType,
-    VaryPolicy,
+    CorsConfiguration, CorsEngine, CorsRequest, CorsRequestBuilder, Decision, EngineOptions,
+    HeaderLines, ResourceType, VaryPolicy,
 };
 
 /// Renders a decision as one line: `pass:<reason>`, `<status> <code> [method=..] [resource=..]
@@ -51,11 +51,12 @@ fn engine(config: &str, vary: VaryPolicy) -> CorsEngine {
         .expect("test config is valid")
 }
 
-fn check(config: &str, request: CorsRequest<'_>, expected: &str) {
+fn check(config: &str, request: CorsRequestBuilder<'_>, expected: &str) {
     check_with(config, VaryPolicy::S3, request, expected);
 }
 
-fn check_with(config: &str, vary: VaryPolicy, request: CorsRequest<'_>, expected: &str) {
+fn check_with(config: &str, vary: VaryPolicy, request: CorsRequestBuilder<'_>, expected: &str) {
+    let request = request.build();
     let engine = engine(config, vary);
     let decision = engine.evaluate(&request);
     assert_eq!(
@@ -65,18 +66,18 @@ fn check_with(config: &str, vary: VaryPolicy, request: CorsRequest<'_>, expected
     );
 }
 
-fn opt(origin: &str, method: &str) -> CorsRequest<'static> {
+fn opt(origin: &str, method: &str) -> CorsRequestBuilder<'static> {
     // Test strings are leaked so the table can build requests inline.
     let origin: &'static str = Box::leak(origin.to_owned().into_boxed_str());
     let method: &'static str = Box::leak(method.to_owned().into_boxed_str());
-    CorsRequest::new("OPTIONS")
+    CorsRequest::builder("OPTIONS")
         .origin(origin)
         .request_method(method)
 }
 
-fn get(origin: &str) -> CorsRequest<'static> {
+fn get(origin: &str) -> CorsRequestBuilder<'static> {
     let origin: &'static str = Box::leak(origin.to_owned().into_boxed_str());
-    CorsRequest::new("GET").origin(origin)
+    CorsRequest::builder("GET").origin(origin)
 }
 
 const V: &str = "vary=Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
@@ -100,17 +101,17 @@ macro_rules! table {
 
 table! {
     // Section 3.1: the decision order of a preflight.
-    options_without_origin_no_config: "", CorsRequest::new("OPTIONS") => "400 BadRequest msg=Insufficient information. Origin request header needed.";
-    options_without_origin_configured: EXACT, CorsRequest::new("OPTIONS").request_method("GET") => "400 BadRequest msg=Insufficient information. Origin request header needed.";
+    options_without_origin_no_config: "", CorsRequest::builder("OPTIONS") => "400 BadRequest msg=Insufficient information. Origin request header needed.";
+    options_without_origin_configured: EXACT, CorsRequest::builder("OPTIONS").request_method("GET") => "400 BadRequest msg=Insufficient information. Origin request header needed.";
     options_no_config_names_requested_method: "", opt("https://a.example", "PUT") => "403 AccessForbidden method=PUT resource=BUCKET msg=CORSResponse: CORS is not enabled for this bucket.";
-    options_no_config_without_method_says_options: "", CorsRequest::new("OPTIONS").origin("x") => "403 AccessForbidden method=OPTIONS resource=BUCKET msg=CORSResponse: CORS is not enabled for this bucket.";
+    options_no_config_without_method_says_options: "", CorsRequest::builder("OPTIONS").origin("x") => "403 AccessForbidden method=OPTIONS resource=BUCKET msg=CORSResponse: CORS is not enabled for this bucket.";
     options_no_config_even_for_bad_method: "", opt("x", "PATCH") => "403 AccessForbidden method=PATCH resource=BUCKET msg=CORSResponse: CORS is not enabled for this bucket.";
-    options_missing_request_method: EXACT, CorsRequest::new("OPTIONS").origin("https://a.example") => "400 BadRequest msg=Invalid Access-Control-Request-Method: null";
+    options_missing_request_method: EXACT, CorsRequest::builder("OPTIONS").origin("https://a.example") => "400 BadRequest msg=Invalid Access-Control-Request-Method: null";
     options_unsupported_request_method: EXACT, opt("https://a.example", "PATCH") => "400 BadRequest msg=Invalid Access-Control-Request-Method: PATCH";
     options_lowercase_request_method: EXACT, opt("https://a.example", "get") => "400 BadRequest msg=Invalid Access-Control-Request-Method: get";
     options_options_is_not_a_cors_method: STAR, opt("https://a.example", "OPTIONS") => "400 BadRequest msg=Invalid Access-Control-Request-Method: OPTIONS";
     options_no_rule_object: EXACT, opt("http://a.example", "PUT") => format!("403 AccessForbidden method=PUT resource=OBJECT {NOT_ALLOWED}");
-    options_no_rule_bucket: EXACT, opt("http://a.example", "PUT").resource(ResourceType::Bucket) => format!("403 AccessForbidden method=PUT resource=BUCKET {NOT_ALLOWED}");
+    options_no_rule_bucket: EXACT, opt("http://a.example", "PUT").resource_type(ResourceType::Bucket) => format!("403 AccessForbidden method=PUT resource=BUCKET {NOT_ALLOWED}");
     options_method_not_in_rule: EXACT, opt("https://a.example", "DELETE") => format!("403 AccessForbidden method=DELETE resource=OBJECT {NOT_ALLOWED}");
 
     // Section 3.3: the headers of an allowed preflight.
@@ -148,22 +149,22 @@ table! {
     headers_without_allowed_headers: STAR, opt("o", "GET").request_headers("x-amz-date") => format!("403 AccessForbidden method=GET resource=OBJECT {NOT_ALLOWED}");
     headers_star_echoes_names_not_star: EXACT, opt("https://a.example", "GET").request_headers("X-Custom") => format!("preflight rule=0 | origin=https://a.example | creds=true | methods=GET, PUT | headers=x-custom | max-age=3000 | {V}");
     headers_only_commas_count_as_none: STAR, opt("o", "GET").request_headers(" , ,") => format!("preflight rule=0 | origin=* | methods=GET | {V}");
-    headers_several_lines_form_one_list: HEADERS, opt("o", "GET").request_header_lines(HeaderLines::many(&["content-type", "X-Amz-Date"])) => format!("preflight rule=0 | origin=* | methods=GET | headers=content-type, x-amz-date | {V}");
+    headers_several_lines_form_one_list: HEADERS, opt("o", "GET").request_headers(HeaderLines::many(&["content-type", "X-Amz-Date"])) => format!("preflight rule=0 | origin=* | methods=GET | headers=content-type, x-amz-date | {V}");
     headers_not_tokens_match_nothing: EXACT, opt("https://a.example", "GET").request_headers("x-a b") => format!("403 AccessForbidden method=GET resource=OBJECT {NOT_ALLOWED}");
 
     // Section 4: other methods.
-    actual_without_origin: EXACT, CorsRequest::new("GET") => "pass:NoOrigin";
+    actual_without_origin: EXACT, CorsRequest::builder("GET") => "pass:NoOrigin";
     actual_no_config: "", get("https://a.example") => "pass:NoConfiguration";
     actual_match_same_headers_as_preflight: EXACT, get("https://a.example") => format!("actual rule=0 | origin=https://a.example | creds=true | methods=GET, PUT | max-age=3000 | {V}");
     actual_star: STAR, get("anything") => format!("actual rule=0 | origin=* | methods=GET | {V}");
     actual_no_match_passes_without_vary: EXACT, get("https://b.example") => "pass:NoMatch";
-    actual_method_not_allowed_passes: EXACT, CorsRequest::new("DELETE").origin("https://a.example") => "pass:NoMatch";
-    actual_request_method_header_overrides: EXACT, CorsRequest::new("GET").origin("https://a.example").request_method("DELETE") => "pass:NoMatch";
-    actual_put_matched_as_get_by_header: STAR, CorsRequest::new("PUT").origin("o").request_method("GET") => format!("actual rule=0 | origin=* | methods=GET | {V}");
+    actual_method_not_allowed_passes: EXACT, CorsRequest::builder("DELETE").origin("https://a.example") => "pass:NoMatch";
+    actual_request_method_header_overrides: EXACT, CorsRequest::builder("GET").origin("https://a.example").request_method("DELETE") => "pass:NoMatch";
+    actual_put_matched_as_get_by_header: STAR, CorsRequest::builder("PUT").origin("o").request_method("GET") => format!("actual rule=0 | origin=* | methods=GET | {V}");
     actual_request_headers_checked: HEADERS, get("o").request_headers("authorization") => "pass:NoMatch";
     actual_request_headers_echoed: HEADERS, get("o").request_headers("Content-Type") => format!("actual rule=0 | origin=* | methods=GET | headers=content-type | {V}");
-    actual_lowercase_method_never_matches: STAR, CorsRequest::new("get").origin("o") => "pass:NoMatch";
-    actual_head_needs_head: STAR, CorsRequest::new("HEAD").origin("o") => "pass:NoMatch";
+    actual_lowercase_method_never_matches: STAR, CorsRequest::builder("get").origin("o") => "pass:NoMatch";
+    actual_head_needs_head: STAR, CorsRequest::builder("HEAD").origin("o") => "pass:NoMatch";
 
     // Safety: control characters are never echoed.
     origin_with_crlf_never_matches: STAR, opt("https://a.example\r\nSet-Cookie: x=1", "GET") => format!("403 AccessForbidden method=GET resource=OBJECT {NOT_ALLOWED}");
@@ -174,24 +175,25 @@ table! {
 
 #[test]
 fn missing_bucket_answers() {
-    let with_origin = CorsRequest::new("OPTIONS").origin("o");
+    let builder = CorsRequest::builder("OPTIONS").origin("o");
+    let with_origin = builder.build();
     assert_eq!(
         render(&CorsEngine::evaluate_missing_bucket(&with_origin)),
         "403 AccessForbidden method=OPTIONS resource=BUCKET msg=CORSResponse: Bucket not found"
     );
-    let with_method = with_origin.request_method("PUT");
+    let with_method = builder.request_method("PUT").build();
     assert_eq!(
         render(&CorsEngine::evaluate_missing_bucket(&with_method)),
         "403 AccessForbidden method=PUT resource=BUCKET msg=CORSResponse: Bucket not found"
     );
     assert_eq!(
-        render(&CorsEngine::evaluate_missing_bucket(&CorsRequest::new(
-            "OPTIONS"
-        ))),
+        render(&CorsEngine::evaluate_missing_bucket(
+            &CorsRequest::builder("OPTIONS").build()
+        )),
         "400 BadRequest msg=Insufficient information. Origin request header needed."
     );
     assert_eq!(
-        render(&CorsEngine::evaluate_missing_bucket(&get("o"))),
+        render(&CorsEngine::evaluate_missing_bucket(&get("o").build())),
         "pass:NoConfiguration"
     );
 }
@@ -202,7 +204,7 @@ fn vary_always_covers_every_response_of_a_configured_bucket() {
     check_with(
         EXACT,
         always,
-        CorsRequest::new("GET"),
+        CorsRequest::builder("GET"),
         "pass:NoOrigin | vary=Origin",
     );
     check_with(
@@ -226,7 +228,7 @@ fn vary_always_covers_every_response_of_a_configured_bucket() {
         &format!("403 AccessForbidden method=GET resource=OBJECT {NOT_ALLOWED} | vary=Origin"),
     );
     // A bucket without configuration stays as S3 answers it.
-    check_with("", always, CorsRequest::new("GET"), "pass:NoOrigin");
+    check_with("", always, CorsRequest::builder("GET"), "pass:NoOrigin");
 }
 
 #[test]
@@ -239,29 +241,29 @@ fn vary_response_vary_follows_the_oss_flag() {
     };
     let on = oss(Some(true));
     assert_eq!(
-        render(&on.evaluate(&CorsRequest::new("GET"))),
+        render(&on.evaluate(&CorsRequest::builder("GET").build())),
         "pass:NoOrigin | vary=Origin"
     );
     assert_eq!(
-        render(&on.evaluate(&get("o"))),
+        render(&on.evaluate(&get("o").build())),
         format!("actual rule=0 | origin=* | methods=GET | {V}")
     );
     let off = oss(Some(false));
     assert_eq!(
-        render(&off.evaluate(&get("o"))),
+        render(&off.evaluate(&get("o").build())),
         "actual rule=0 | origin=* | methods=GET"
     );
     assert_eq!(
-        render(&off.evaluate(&CorsRequest::new("GET"))),
+        render(&off.evaluate(&CorsRequest::builder("GET").build())),
         "pass:NoOrigin"
     );
     let absent = oss(None);
     assert_eq!(
-        render(&absent.evaluate(&get("o"))),
+        render(&absent.evaluate(&get("o").build())),
         format!("actual rule=0 | origin=* | methods=GET | {V}")
     );
     assert_eq!(
-        render(&absent.evaluate(&CorsRequest::new("GET"))),
+        render(&absent.evaluate(&CorsRequest::builder("GET").build())),
         "pass:NoOrigin"
     );
 }
@@ -269,7 +271,9 @@ fn vary_response_vary_follows_the_oss_flag() {
 #[test]
 fn error_body_has_s3_elements_in_order() {
     let engine = engine(EXACT, VaryPolicy::S3);
-    let request = opt("https://b.example", "PUT").resource(ResourceType::Bucket);
+    let request = opt("https://b.example", "PUT")
+        .resource_type(ResourceType::Bucket)
+        .build();
     let Decision::Reject(rejection) = engine.evaluate(&request) else {
         panic!("expected a rejection");
     };
@@ -284,9 +288,10 @@ fn error_body_has_s3_elements_in_order() {
 #[test]
 fn error_body_never_carries_control_characters() {
     let engine = CorsEngine::disabled();
-    let request = CorsRequest::new("OPTIONS")
+    let request = CorsRequest::builder("OPTIONS")
         .origin("o")
-        .request_method("P\r\nX\u{1}");
+        .request_method("P\r\nX\u{1}")
+        .build();
     let Decision::Reject(rejection) = engine.evaluate(&request) else {
         panic!("expected a rejection");
     };
@@ -306,7 +311,11 @@ fn engine_is_send_sync_and_shareable() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let engine = std::sync::Arc::clone(&engine);
-            std::thread::spawn(move || engine.evaluate(&get("https://a.example")).matched_rule())
+            std::thread::spawn(move || {
+                engine
+                    .evaluate(&get("https://a.example").build())
+                    .matched_rule()
+            })
         })
         .collect();
     for handle in handles {
@@ -318,10 +327,14 @@ fn engine_is_send_sync_and_shareable() {
 fn oversized_inputs_are_answered() {
     let engine = engine(PATTERNS, VaryPolicy::S3);
     let huge = format!("start{}end", "a".repeat(1 << 20));
-    assert_eq!(engine.evaluate(&opt(&huge, "GET")).matched_rule(), Some(1));
+    assert_eq!(
+        engine.evaluate(&opt(&huge, "GET").build()).matched_rule(),
+        Some(1)
+    );
     let many: String = (0..10_000).map(|i| format!("x-h{i},")).collect();
     let star = engine_headers_star();
-    let request = opt("o", "GET").request_headers(Box::leak(many.into_boxed_str()));
+    let many: &str = Box::leak(many.into_boxed_str());
+    let request = opt("o", "GET").request_headers(many).build();
     let Decision::Preflight(allowed) = star.evaluate(&request) else {
         panic!("ten thousand token headers are allowed by *");
     };
@@ -347,25 +360,28 @@ fn hundred_rules_index_exact_and_wildcard_origins() {
     for i in 0..50 {
         let exact = format!("https://site{i}.example");
         assert_eq!(
-            engine.evaluate(&opt(&exact, "GET")).matched_rule(),
+            engine.evaluate(&opt(&exact, "GET").build()).matched_rule(),
             Some(2 * i)
         );
         let wild = format!("https://a.b.tenant{i}.example");
         assert_eq!(
-            engine.evaluate(&opt(&wild, "PUT")).matched_rule(),
+            engine.evaluate(&opt(&wild, "PUT").build()).matched_rule(),
             Some(2 * i + 1)
         );
-        assert_eq!(engine.evaluate(&opt(&wild, "GET")).matched_rule(), None);
+        assert_eq!(
+            engine.evaluate(&opt(&wild, "GET").build()).matched_rule(),
+            None
+        );
     }
     assert_eq!(
         engine
-            .evaluate(&opt("https://tenant1.example", "PUT"))
+            .evaluate(&opt("https://tenant1.example", "PUT").build())
             .matched_rule(),
         None
     );
     assert_eq!(
         engine
-            .evaluate(&opt("https://.tenant1.example", "PUT"))
+            .evaluate(&opt("https://.tenant1.example", "PUT").build())
             .matched_rule(),
         Some(3)
     );

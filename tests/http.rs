@@ -68,11 +68,12 @@ fn all(map: &HeaderMap, name: &str) -> Vec<String> {
 fn the_view_carries_method_headers_and_resource() {
     let req = preflight(APP.as_bytes(), "PUT", &[b"Content-Type"]);
     let view = request_from_http(&req, ResourceType::Bucket);
-    let expected = CorsRequest::new("OPTIONS")
+    let expected = CorsRequest::builder("OPTIONS")
         .origin(APP)
         .request_method("PUT")
         .request_headers("Content-Type")
-        .resource(ResourceType::Bucket);
+        .resource_type(ResourceType::Bucket)
+        .build();
     assert_eq!(view, expected);
     let (parts, ()) = req.into_parts();
     assert_eq!(request_from_parts(&parts, ResourceType::Bucket), expected);
@@ -84,9 +85,9 @@ fn the_view_carries_method_headers_and_resource() {
     let get = Request::get("/bucket").body(()).unwrap();
     let view = request_from_http(&get, ResourceType::Object);
     assert_eq!(view.method(), "GET");
-    assert_eq!(view.origin_value(), None);
-    assert_eq!(view.request_method_value(), None);
-    assert!(!view.request_header_values().has_items());
+    assert_eq!(view.origin(), None);
+    assert_eq!(view.request_method(), None);
+    assert!(!view.request_headers().has_items());
 }
 
 #[test]
@@ -98,9 +99,9 @@ fn several_request_header_lines_are_one_list() {
         &[b"Content-Type", b"X-Amz-Date, x-amz-meta-a", b""],
     );
     let view = request_from_http(&req, ResourceType::Object);
-    let items: Vec<&str> = view.request_header_values().items().collect();
+    let items: Vec<&str> = view.request_headers().items().collect();
     assert_eq!(items, ["Content-Type", "X-Amz-Date", "x-amz-meta-a"]);
-    let lines: Vec<&str> = view.request_header_values().lines().collect();
+    let lines: Vec<&str> = view.request_headers().lines().collect();
     assert_eq!(lines, ["Content-Type", "X-Amz-Date, x-amz-meta-a", ""]);
     let decision = engine.evaluate(&view);
     assert!(matches!(decision, Decision::Preflight(_)), "{decision:?}");
@@ -214,12 +215,19 @@ fn the_echoed_origin_reuses_the_request_value() {
 }
 
 #[test]
-fn compiled_values_are_shared_between_responses() {
+fn table_values_are_shared_between_responses() {
     let engine = engine();
+    let table = bucket_cors::http::HeaderTable::new(&engine);
     let req = preflight(APP.as_bytes(), "PUT", &[]);
     let view = request_from_http(&req, ResourceType::Object);
-    let first = written(&engine.evaluate(&view), req.headers());
-    let second = written(&engine.evaluate(&view), req.headers());
+    let write = || {
+        let mut out = http::HeaderMap::new();
+        table.write_headers(&engine.evaluate(&view), req.headers(), &mut out);
+        out
+    };
+    let (first, second) = (write(), write());
+    // Without the table, the same values, each made afresh.
+    let free = written(&engine.evaluate(&view), req.headers());
     for name in [
         "access-control-allow-methods",
         "access-control-expose-headers",
@@ -228,6 +236,35 @@ fn compiled_values_are_shared_between_responses() {
         let (a, b) = (first.get(name).unwrap(), second.get(name).unwrap());
         assert_eq!(a, b);
         assert_eq!(a.as_bytes().as_ptr(), b.as_bytes().as_ptr(), "{name}");
+        let c = free.get(name).unwrap();
+        assert_eq!(a, c);
+        assert_ne!(a.as_bytes().as_ptr(), c.as_bytes().as_ptr(), "{name}");
+    }
+    assert_eq!(first, free);
+}
+
+#[test]
+fn a_table_of_another_engine_writes_the_right_values() {
+    let engine = engine();
+    let other = CorsEngine::compile(&CorsConfiguration::new(vec![
+        CorsRule::new()
+            .allowed_origin(APP)
+            .allowed_methods(["DELETE", "POST"])
+            .expose_header("x-other")
+            .max_age_seconds(1),
+    ]))
+    .unwrap();
+    let req = preflight(APP.as_bytes(), "PUT", &[]);
+    let view = request_from_http(&req, ResourceType::Object);
+    let decision = engine.evaluate(&view);
+    for table in [
+        bucket_cors::http::HeaderTable::new(&other),
+        bucket_cors::http::HeaderTable::new(&CorsEngine::disabled()),
+        bucket_cors::http::HeaderTable::default(),
+    ] {
+        let mut out = http::HeaderMap::new();
+        table.write_headers(&decision, req.headers(), &mut out);
+        assert_eq!(out, written(&decision, req.headers()), "{table:?}");
     }
 }
 
@@ -267,7 +304,7 @@ fn a_non_utf8_origin_is_present_but_matches_nothing() {
     let origin: &[u8] = b"https://caf\xe9.example";
     let req = preflight(origin, "GET", &[]);
     let view = request_from_http(&req, ResourceType::Object);
-    assert_eq!(view.origin_value(), Some(UNDECODABLE));
+    assert_eq!(view.origin(), Some(UNDECODABLE));
     let decision = engine.evaluate(&view);
     let Decision::Reject(rejection) = decision else {
         panic!("{decision:?}")
@@ -501,11 +538,8 @@ fn s3_vectors_through_http_types() {
 fn header_lines_from_a_map_compare_and_debug() {
     let req = preflight(APP.as_bytes(), "PUT", &[b"a", b"b"]);
     let view = request_from_http(&req, ResourceType::Object);
-    assert_eq!(
-        format!("{:?}", view.request_header_values()),
-        r#"["a", "b"]"#
-    );
-    assert_ne!(view.request_header_values(), HeaderLines::one("a, b"));
+    assert_eq!(format!("{:?}", view.request_headers()), r#"["a", "b"]"#);
+    assert_ne!(view.request_headers(), HeaderLines::one("a, b"));
     assert_eq!(view, request_from_http(&req, ResourceType::Object));
 }
 
@@ -524,8 +558,8 @@ fn a_request_with_many_headers_gives_the_same_view() {
         .append("origin", HeaderValue::from_static("https://second.example"));
     let view = request_from_http(&req, ResourceType::Object);
     assert_eq!(format!("{view:?}"), small);
-    assert_eq!(view.origin_value(), Some(APP));
-    let items: Vec<&str> = view.request_header_values().items().collect();
+    assert_eq!(view.origin(), Some(APP));
+    let items: Vec<&str> = view.request_headers().items().collect();
     assert_eq!(items, ["content-type", "x-amz-date"]);
     assert!(matches!(engine().evaluate(&view), Decision::Preflight(_)));
 }

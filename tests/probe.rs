@@ -365,7 +365,7 @@ fn cors_request<'a>(
     request_method: Option<&'a str>,
     request_headers: Option<&'a str>,
 ) -> CorsRequest<'a> {
-    let mut view = CorsRequest::new(method);
+    let mut view = CorsRequest::builder(method);
     if let Some(origin) = origin {
         view = view.origin(origin);
     }
@@ -375,7 +375,7 @@ fn cors_request<'a>(
     if let Some(headers) = request_headers {
         view = view.request_headers(headers);
     }
-    view
+    view.build()
 }
 
 struct PeerPolicy {

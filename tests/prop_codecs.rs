@@ -130,16 +130,17 @@ fn method_name() -> impl Strategy<Value = String> {
 }
 
 fn decide(engine: &CorsEngine, req: &Req) -> (String, Vec<(String, String)>) {
-    let mut request = CorsRequest::new(&req.method);
+    let mut builder = CorsRequest::builder(&req.method);
     if let Some(origin) = &req.origin {
-        request = request.origin(origin);
+        builder = builder.origin(origin);
     }
     if let Some(method) = &req.request_method {
-        request = request.request_method(method);
+        builder = builder.request_method(method);
     }
     if let Some(headers) = &req.headers {
-        request = request.request_header_lines(HeaderLines::one(headers));
+        builder = builder.request_headers(HeaderLines::one(headers));
     }
+    let request = builder.build();
     let decision = engine.evaluate(&request);
     let headers = decision
         .headers()

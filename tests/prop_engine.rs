@@ -214,19 +214,20 @@ fn reference(config: &CorsConfiguration, policy: VaryPolicy, req: &Req) -> Answe
 // The engine, seen the same way.
 
 fn evaluate<'a>(engine: &'a CorsEngine, req: &'a Req, lines: &'a [&'a str]) -> Decision<'a> {
-    let mut request = CorsRequest::new(&req.method)
-        .request_header_lines(HeaderLines::many(lines))
-        .resource(if req.bucket {
+    let mut builder = CorsRequest::builder(&req.method)
+        .request_headers(HeaderLines::many(lines))
+        .resource_type(if req.bucket {
             ResourceType::Bucket
         } else {
             ResourceType::Object
         });
     if let Some(origin) = &req.origin {
-        request = request.origin(origin);
+        builder = builder.origin(origin);
     }
     if let Some(method) = &req.request_method {
-        request = request.request_method(method);
+        builder = builder.request_method(method);
     }
+    let request = builder.build();
     engine.evaluate(&request)
 }
 

@@ -168,8 +168,9 @@ fn a_converted_configuration_evaluates_like_the_xml_one() {
 // The calls into the request view's constructor, kept together for a change of its API.
 
 fn preflight<'a>(origin: &'a str, method: &'a str, headers: &'a str) -> CorsRequest<'a> {
-    CorsRequest::new("OPTIONS")
+    CorsRequest::builder("OPTIONS")
         .origin(origin)
         .request_method(method)
         .request_headers(headers)
+        .build()
 }

@@ -194,17 +194,17 @@ pub const CASES: &[Case] = &[
 impl Case {
     /// The request as the engine's view.
     pub fn view(&self) -> bucket_cors::CorsRequest<'static> {
-        let mut request = bucket_cors::CorsRequest::new(self.method);
+        let mut builder = bucket_cors::CorsRequest::builder(self.method);
         if let Some(origin) = self.origin {
-            request = request.origin(origin);
+            builder = builder.origin(origin);
         }
         if let Some(method) = self.request_method {
-            request = request.request_method(method);
+            builder = builder.request_method(method);
         }
         if let Some(headers) = self.request_headers {
-            request = request.request_headers(headers);
+            builder = builder.request_headers(headers);
         }
-        request
+        builder.build()
     }
 
     /// The request as an `http::Request`, headers as a browser sends them.

@@ -71,19 +71,20 @@ pub struct Req {
 impl Req {
     /// The borrowed view; `lines` must be `self.header_lines` as `&str`s.
     pub fn view<'a>(&'a self, lines: &'a [&'a str]) -> CorsRequest<'a> {
-        let mut request = CorsRequest::new(&self.method)
-            .request_header_lines(HeaderLines::many(lines))
-            .resource(if self.bucket {
+        let mut builder = CorsRequest::builder(&self.method)
+            .request_headers(HeaderLines::many(lines))
+            .resource_type(if self.bucket {
                 ResourceType::Bucket
             } else {
                 ResourceType::Object
             });
         if let Some(origin) = &self.origin {
-            request = request.origin(origin);
+            builder = builder.origin(origin);
         }
         if let Some(method) = &self.request_method {
-            request = request.request_method(method);
+            builder = builder.request_method(method);
         }
+        let request = builder.build();
         request
     }
 

@@ -3,13 +3,16 @@
 //! - [`request`], [`request_from_parts`] and [`request_from_http`] build the engine's
 //!   [`CorsRequest`] from a method and a [`HeaderMap`] without copying anything: every
 //!   `Access-Control-Request-Headers` line is read in place, as one comma-separated list.
-//! - [`write_headers`] writes a [`Decision`] into a response's [`HeaderMap`]: the CORS headers
-//!   replace any the response already has, and `Vary` is appended (an existing `Vary` is never
-//!   overwritten). The echoed `Origin` reuses the request's own [`HeaderValue`], and the
-//!   engine's fixed values were turned into [`HeaderValue`]s at compile time, so writing them
-//!   copies no bytes.
-//! - [`rejection_response`] builds S3's error answer for a refused preflight, and [`respond`]
-//!   the whole answer to any preflight.
+//! - [`HeaderTable`] holds an engine's values as [`HeaderValue`]s, made once next to the
+//!   engine; its [`write_headers`](HeaderTable::write_headers) writes a [`Decision`] into a
+//!   response's [`HeaderMap`]: the CORS headers replace any the response already has, and
+//!   `Vary` is appended (an existing `Vary` is never overwritten). The echoed `Origin` reuses
+//!   the request's own [`HeaderValue`] and the rule's values come from the table, so writing
+//!   them copies no bytes.
+//! - [`rejection_response`] builds S3's error answer for a refused preflight, and
+//!   [`HeaderTable::respond`] the whole answer to any preflight.
+//! - The free functions [`write_headers`], [`write_to_builder`] and [`respond`] do the same
+//!   without a table, making each value from its text (a copy per header).
 //!
 //! # Header values that are not text
 //!
@@ -38,6 +41,8 @@
 //!         .allowed_header("*"),
 //! ]);
 //! let engine = CorsEngine::compile(&config).unwrap();
+//! // Once per engine: its values as `HeaderValue`s.
+//! let table = bucket_cors::http::HeaderTable::new(&engine);
 //!
 //! let request = ::http::Request::builder()
 //!     .method("OPTIONS")
@@ -52,7 +57,7 @@
 //! let decision = engine.evaluate(&view);
 //!
 //! let response: ::http::Response<String> =
-//!     bucket_cors::http::respond(&decision, request.headers(), "request-id", "host-id")
+//!     table.respond(&decision, request.headers(), "request-id", "host-id")
 //!         .expect("a preflight is answered by the engine");
 //! assert_eq!(response.status(), 200);
 //! let headers = response.headers();
@@ -63,12 +68,14 @@
 use ::http::header::{self, HeaderMap, HeaderValue};
 use ::http::{Method, Request, Response, StatusCode, request::Parts, response};
 
-use crate::decision::{Allowed, Decision, Rejection};
+use crate::decision::{AllowHeaders, Allowed, Decision, Rejection, Vary};
+use crate::engine::CorsEngine;
 use crate::request::{CorsRequest, HeaderLines, ResourceType};
+use crate::syntax::{ListItem, list_items};
 
-/// What the engine is handed for a header value that is not UTF-8: U+FFFD followed by NUL.
-/// It holds a control character, so it matches no rule and is never echoed.
-pub const UNDECODABLE: &str = "\u{FFFD}\u{0}";
+/// What the engine is handed for a header value that is not UTF-8
+/// ([`CorsRequest::UNDECODABLE`]).
+pub const UNDECODABLE: &str = CorsRequest::UNDECODABLE;
 
 // Static values: cloning one copies a pointer and a length.
 static APPLICATION_XML: HeaderValue = HeaderValue::from_static("application/xml");
@@ -79,7 +86,7 @@ static VARY_ORIGIN: HeaderValue = HeaderValue::from_static(crate::header::VARY_O
 
 /// A header value as the engine sees it.
 #[inline]
-pub(crate) fn text(value: &HeaderValue) -> &str {
+fn text(value: &HeaderValue) -> &str {
     std::str::from_utf8(value.as_bytes()).unwrap_or(UNDECODABLE)
 }
 
@@ -96,22 +103,35 @@ pub fn request<'a>(
     let (origin, request_method, lines) = if headers.len() <= SCAN_HEADERS {
         scan(headers)
     } else {
+        let mut all = headers
+            .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .iter();
         (
             headers.get(header::ORIGIN),
             headers.get(header::ACCESS_CONTROL_REQUEST_METHOD),
-            HeaderLines::from_map(headers),
+            lines_of(headers, all.next(), all.next().is_some()),
         )
     };
-    let mut view = CorsRequest::new(method.as_str())
-        .request_header_lines(lines)
-        .resource(resource);
+    let mut builder = CorsRequest::builder(method.as_str())
+        .request_headers(lines)
+        .resource_type(resource);
     if let Some(origin) = origin {
-        view = view.origin(text(origin));
+        builder = builder.origin(text(origin));
     }
     if let Some(method) = request_method {
-        view = view.request_method(text(method));
+        builder = builder.request_method(text(method));
     }
-    view
+    builder.build()
+}
+
+/// The `Access-Control-Request-Headers` lines of a map whose first such value is `first`,
+/// with `more` telling whether there is a second.
+fn lines_of<'a>(map: &'a HeaderMap, first: Option<&'a HeaderValue>, more: bool) -> HeaderLines<'a> {
+    match (first, more) {
+        (None, _) => HeaderLines::ABSENT,
+        (Some(one), false) => HeaderLines::one(text(one)),
+        (Some(_), true) => HeaderLines::in_map(map),
+    }
 }
 
 /// The request's first `Origin` value and first `Access-Control-Request-Headers` value, each
@@ -158,11 +178,7 @@ fn scan(headers: &HeaderMap) -> (Option<&HeaderValue>, Option<&HeaderValue>, Hea
             first_line = first_line.or(Some(value));
         }
     }
-    (
-        origin,
-        method,
-        HeaderLines::from_first_two(headers, first_line, more_lines),
-    )
+    (origin, method, lines_of(headers, first_line, more_lines))
 }
 
 /// The request view of a request's head.
@@ -177,20 +193,15 @@ pub fn request_from_http<B>(request: &Request<B>, resource: ResourceType) -> Cor
     self::request(request.method(), request.headers(), resource)
 }
 
-/// Writes a decision's headers into a response's header map.
+/// Writes a decision's headers into a response's header map, making each of the rule's
+/// values from its text. [`HeaderTable::write_headers`] does the same without copying them.
 ///
 /// `request` is the request's header map: the echoed `Origin` and, when the request already
 /// sent it in S3's form, the `Access-Control-Allow-Headers` value reuse its values instead
 /// of copying them. The `Access-Control-*` headers replace any the map holds; `Vary` is
 /// appended as a further line, so a `Vary` set by the host stays.
 pub fn write_headers(decision: &Decision<'_>, request: &HeaderMap, response: &mut HeaderMap) {
-    match decision {
-        Decision::Preflight(allowed) | Decision::Actual(allowed) => {
-            write_allowed(allowed, request, response);
-        }
-        Decision::Pass(pass) => append_vary(response, pass.vary()),
-        Decision::Reject(rejection) => append_vary(response, rejection.vary()),
-    }
+    HeaderTable::EMPTY.write_headers(decision, request, response);
 }
 
 /// Writes a decision's headers into a response builder's header map (see
@@ -198,18 +209,13 @@ pub fn write_headers(decision: &Decision<'_>, request: &HeaderMap, response: &mu
 pub fn write_to_builder(
     decision: &Decision<'_>,
     request: &HeaderMap,
-    mut builder: response::Builder,
+    builder: response::Builder,
 ) -> response::Builder {
-    if let Some(headers) = builder.headers_mut() {
-        write_headers(decision, request, headers);
-    }
-    builder
+    HeaderTable::EMPTY.write_to_builder(decision, request, builder)
 }
 
-/// The answer to a preflight or refused request, when the engine decides it: `200` with an
-/// empty body and the CORS headers for [`Decision::Preflight`], S3's error for
-/// [`Decision::Reject`] (see [`rejection_response`]); `None` for [`Decision::Pass`] and
-/// [`Decision::Actual`], which the host serves itself (adding [`write_headers`]' headers).
+/// The answer to a preflight or refused request, when the engine decides it (see
+/// [`HeaderTable::respond`], which this is without a table).
 #[must_use]
 pub fn respond<B: From<String>>(
     decision: &Decision<'_>,
@@ -217,14 +223,183 @@ pub fn respond<B: From<String>>(
     request_id: &str,
     host_id: &str,
 ) -> Option<Response<B>> {
-    match decision {
-        Decision::Preflight(_) => {
-            let mut response = Response::new(B::from(String::new()));
-            write_headers(decision, request, response.headers_mut());
-            Some(response)
+    HeaderTable::EMPTY.respond(decision, request, request_id, host_id)
+}
+
+/// An engine's rule values (`Access-Control-Allow-Methods`, `-Expose-Headers`, `-Max-Age`)
+/// as [`HeaderValue`]s, indexed by rule. Build it once per engine, next to it (compiling is
+/// the time to pay for it); writing a decision with it then copies none of those bytes.
+///
+/// A table made for another engine is harmless: a value is used only when its bytes are the
+/// decision's, and made from the decision's text otherwise.
+///
+/// ```
+/// use bucket_cors::{CorsConfiguration, CorsEngine, CorsRequest, CorsRule};
+/// use bucket_cors::http::HeaderTable;
+///
+/// let config = CorsConfiguration::new(vec![
+///     CorsRule::new().allowed_origin("*").allowed_method("GET").max_age_seconds(600),
+/// ]);
+/// let engine = CorsEngine::compile(&config).unwrap();
+/// let table = HeaderTable::new(&engine);
+///
+/// let request = CorsRequest::builder("GET").origin("https://a.example").build();
+/// let mut response = ::http::HeaderMap::new();
+/// table.write_headers(&engine.evaluate(&request), &::http::HeaderMap::new(), &mut response);
+/// assert_eq!(response["access-control-allow-origin"], "*");
+/// assert_eq!(response["access-control-max-age"], "600");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct HeaderTable {
+    rules: Vec<RuleValues>,
+}
+
+impl HeaderTable {
+    /// A table with no values: every value is made from its text, as the free functions
+    /// do. [`HeaderTable::default`] as a constant, for a `static`.
+    pub const EMPTY: HeaderTable = HeaderTable { rules: Vec::new() };
+
+    /// The values of every rule of `engine` (none for a disabled engine).
+    #[must_use]
+    pub fn new(engine: &CorsEngine) -> Self {
+        let rules = engine
+            .compiled()
+            .map(|compiled| {
+                compiled
+                    .rules
+                    .iter()
+                    .map(|rule| RuleValues {
+                        methods: shared(&rule.methods),
+                        expose_headers: rule.expose_headers.as_deref().and_then(shared),
+                        max_age: rule.max_age.map(|seconds| {
+                            let value = HeaderValue::from(seconds);
+                            drop(value.clone());
+                            (seconds, value)
+                        }),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        HeaderTable { rules }
+    }
+
+    /// Writes a decision's headers into a response's header map.
+    ///
+    /// `request` is the request's header map: the echoed `Origin` and, when the request
+    /// already sent it in S3's form, the `Access-Control-Allow-Headers` value reuse its
+    /// values instead of copying them. The `Access-Control-*` headers replace any the map
+    /// holds; `Vary` is appended as a further line, so a `Vary` set by the host stays.
+    pub fn write_headers(
+        &self,
+        decision: &Decision<'_>,
+        request: &HeaderMap,
+        response: &mut HeaderMap,
+    ) {
+        match decision {
+            Decision::Preflight(allowed) | Decision::Actual(allowed) => {
+                self.write_allowed(allowed, request, response);
+            }
+            Decision::Pass(pass) => append_vary(response, pass.vary()),
+            Decision::Reject(rejection) => append_vary(response, rejection.vary()),
         }
-        Decision::Reject(rejection) => Some(rejection_response(rejection, request_id, host_id)),
-        Decision::Pass(_) | Decision::Actual(_) => None,
+    }
+
+    /// Writes a decision's headers into a response builder's header map (see
+    /// [`HeaderTable::write_headers`]). A builder that already holds an error is returned
+    /// as it is.
+    pub fn write_to_builder(
+        &self,
+        decision: &Decision<'_>,
+        request: &HeaderMap,
+        mut builder: response::Builder,
+    ) -> response::Builder {
+        if let Some(headers) = builder.headers_mut() {
+            self.write_headers(decision, request, headers);
+        }
+        builder
+    }
+
+    /// The answer to a preflight or refused request, when the engine decides it: `200` with
+    /// an empty body and the CORS headers for [`Decision::Preflight`], S3's error for
+    /// [`Decision::Reject`] (see [`rejection_response`]); `None` for [`Decision::Pass`] and
+    /// [`Decision::Actual`], which the host serves itself (adding
+    /// [`write_headers`](HeaderTable::write_headers)' headers).
+    #[must_use]
+    pub fn respond<B: From<String>>(
+        &self,
+        decision: &Decision<'_>,
+        request: &HeaderMap,
+        request_id: &str,
+        host_id: &str,
+    ) -> Option<Response<B>> {
+        match decision {
+            Decision::Preflight(_) => {
+                let mut response = Response::new(B::from(String::new()));
+                self.write_headers(decision, request, response.headers_mut());
+                Some(response)
+            }
+            Decision::Reject(rejection) => Some(rejection_response(rejection, request_id, host_id)),
+            Decision::Pass(_) | Decision::Actual(_) => None,
+        }
+    }
+
+    fn write_allowed(&self, allowed: &Allowed<'_>, request: &HeaderMap, response: &mut HeaderMap) {
+        // The request values to reuse: the `Origin` to echo, and the requested list when it is
+        // one line already in S3's form.
+        let reusable_list = allowed
+            .request_headers
+            .single()
+            .filter(|line| is_rendered(line));
+        let (origin_value, list_value) =
+            request_values(request, allowed.origin.is_some(), reusable_list.is_some());
+        let origin = match allowed.origin {
+            None => ANY_ORIGIN.clone(),
+            Some(echoed) => match origin_value {
+                Some(value) if value.as_bytes() == echoed.as_bytes() => value.clone(),
+                // The engine echoes only origins without control characters, which are valid
+                // header values; the fallback covers a view built from other headers.
+                _ => match HeaderValue::from_str(echoed) {
+                    Ok(value) => value,
+                    Err(_) => return,
+                },
+            },
+        };
+        // Room for all seven at once: an empty map would otherwise grow twice.
+        response.reserve(7);
+        response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        if allowed.allow_credentials() {
+            response.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
+        }
+        let values = self.rules.get(allowed.rule);
+        let methods = values.and_then(|v| v.methods.as_ref());
+        if let Some(value) = prepared(methods, allowed.methods) {
+            response.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
+        }
+        if allowed.allow_headers().is_some() {
+            let reused = match (reusable_list, list_value) {
+                (Some(line), Some(value)) if value.as_bytes() == line.as_bytes() => {
+                    Some(value.clone())
+                }
+                _ => None,
+            };
+            if let Some(value) = reused.or_else(|| allow_headers_value(allowed)) {
+                response.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+            }
+        }
+        if let Some(text) = allowed.expose_headers {
+            let expose = values.and_then(|v| v.expose_headers.as_ref());
+            if let Some(value) = prepared(expose, text) {
+                response.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+            }
+        }
+        if let Some(seconds) = allowed.max_age {
+            let value = match values.and_then(|v| v.max_age.as_ref()) {
+                Some((number, value)) if *number == seconds => value.clone(),
+                _ => HeaderValue::from(seconds),
+            };
+            response.insert(header::ACCESS_CONTROL_MAX_AGE, value);
+        }
+        append_vary(response, allowed.vary);
     }
 }
 
@@ -235,7 +410,7 @@ pub fn respond<B: From<String>>(
 /// ```
 /// use bucket_cors::{CorsEngine, CorsRequest, Decision};
 ///
-/// let request = CorsRequest::new("OPTIONS").origin("https://a.example").request_method("GET");
+/// let request = CorsRequest::builder("OPTIONS").origin("https://a.example").request_method("GET").build();
 /// let engine = CorsEngine::disabled();
 /// let Decision::Reject(rejection) = engine.evaluate(&request) else { panic!() };
 /// let response: ::http::Response<String> =
@@ -259,81 +434,20 @@ pub fn rejection_response<B: From<String>>(
     response
 }
 
-fn write_allowed(allowed: &Allowed<'_>, request: &HeaderMap, response: &mut HeaderMap) {
-    // The request values to reuse: the `Origin` to echo, and the requested list when it is
-    // one line already in S3's form.
-    let reusable_list = allowed
-        .request_headers
-        .single()
-        .filter(|line| is_rendered(line));
-    let (origin_value, list_value) =
-        request_values(request, allowed.origin.is_some(), reusable_list.is_some());
-    let origin = match allowed.origin {
-        None => ANY_ORIGIN.clone(),
-        Some(echoed) => match origin_value {
-            Some(value) if value.as_bytes() == echoed.as_bytes() => value.clone(),
-            // The engine echoes only origins without control characters, which are valid
-            // header values; the fallback covers a view built from other headers.
-            _ => match HeaderValue::from_str(echoed) {
-                Ok(value) => value,
-                Err(_) => return,
-            },
-        },
-    };
-    // Room for all seven at once: an empty map would otherwise grow twice.
-    response.reserve(7);
-    response.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    if allowed.allow_credentials() {
-        response.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE.clone());
-    }
-    let values = allowed.values;
-    if let Some(value) = prepared(values.methods.as_ref(), allowed.methods) {
-        response.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
-    }
-    if allowed.allow_headers().is_some() {
-        let reused = match (reusable_list, list_value) {
-            (Some(line), Some(value)) if value.as_bytes() == line.as_bytes() => Some(value.clone()),
-            _ => None,
-        };
-        if let Some(value) = reused.or_else(|| allow_headers_value(allowed)) {
-            response.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
-        }
-    }
-    if let Some(text) = allowed.expose_headers {
-        if let Some(value) = prepared(values.expose_headers.as_ref(), text) {
-            response.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
-        }
-    }
-    if let Some(text) = allowed.max_age {
-        if let Some(value) = prepared(values.max_age.as_ref(), text) {
-            response.insert(header::ACCESS_CONTROL_MAX_AGE, value);
-        }
-    }
-    append_vary(response, allowed.vary);
-}
-
-/// A value compiled in advance, or made from its text.
+/// A value made in advance when it holds `text`, or one made from `text`.
 #[inline]
 fn prepared(value: Option<&HeaderValue>, text: &str) -> Option<HeaderValue> {
     match value {
-        Some(value) => Some(value.clone()),
-        None => HeaderValue::from_str(text).ok(),
+        Some(value) if value.as_bytes() == text.as_bytes() => Some(value.clone()),
+        _ => HeaderValue::from_str(text).ok(),
     }
 }
 
-fn append_vary(response: &mut HeaderMap, vary: Option<&'static str>) {
-    let Some(vary) = vary else {
-        return;
-    };
-    // The engine only hands out its two constants; telling them apart by length is enough,
-    // and the text compare keeps any other value right.
-    let value = if vary.len() == crate::header::VARY_CORS.len() && vary == crate::header::VARY_CORS
-    {
-        VARY_CORS.clone()
-    } else if vary == crate::header::VARY_ORIGIN {
-        VARY_ORIGIN.clone()
-    } else {
-        HeaderValue::from_static(vary)
+fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
+    let value = match vary {
+        None => return,
+        Some(Vary::Cors) => VARY_CORS.clone(),
+        Some(Vary::Origin) => VARY_ORIGIN.clone(),
     };
     response.append(header::VARY, value);
 }
@@ -346,11 +460,7 @@ fn allow_headers_value(allowed: &Allowed<'_>) -> Option<HeaderValue> {
     let mut stack = [0u8; 512];
     let mut at = 0;
     for line in allowed.request_headers.lines() {
-        for item in line.as_bytes().split(|&b| b == b',') {
-            let item = item.trim_ascii();
-            if item.is_empty() {
-                continue;
-            }
+        for ListItem { bytes: item, .. } in list_items(line) {
             let sep = if at == 0 { 0 } else { 2 };
             let Some(out) = stack.get_mut(at..at + sep + item.len()) else {
                 return rendered_in_heap(list);
@@ -367,7 +477,7 @@ fn allow_headers_value(allowed: &Allowed<'_>) -> Option<HeaderValue> {
 
 /// A list too long for the stack buffer, rendered into a vector.
 #[cold]
-fn rendered_in_heap(list: crate::decision::AllowHeaders<'_>) -> Option<HeaderValue> {
+fn rendered_in_heap(list: AllowHeaders<'_>) -> Option<HeaderValue> {
     let mut buffer = Vec::with_capacity(list.len());
     list.write_into(&mut buffer);
     HeaderValue::from_bytes(&buffer).ok()
@@ -398,23 +508,14 @@ fn is_rendered(line: &str) -> bool {
     !item_start
 }
 
-/// The header values of one rule, made once at compile time. Their bytes are shared, so
-/// writing one into a response copies nothing.
+/// The header values of one rule. Their bytes are shared, so writing one into a response
+/// copies nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct RuleValues {
+struct RuleValues {
     methods: Option<HeaderValue>,
     expose_headers: Option<HeaderValue>,
-    max_age: Option<HeaderValue>,
-}
-
-impl RuleValues {
-    pub(crate) fn new(methods: &str, expose_headers: Option<&str>, max_age: Option<&str>) -> Self {
-        RuleValues {
-            methods: shared(methods),
-            expose_headers: expose_headers.and_then(shared),
-            max_age: max_age.and_then(shared),
-        }
-    }
+    /// The number, to tell the value is the decision's without reading it.
+    max_age: Option<(u32, HeaderValue)>,
 }
 
 /// A header value whose bytes are already reference-counted: the first clone of a fresh

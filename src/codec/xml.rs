@@ -27,10 +27,10 @@ use std::fmt::Write as _;
 use memchr::{memchr, memchr3, memchr3_iter, memmem};
 
 use crate::codec::Format;
-use crate::engine::swar::{find2, find3};
 use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsRule};
 use crate::s3::{S3_NAMESPACE, escape_into};
+use crate::swar::{find2, find3};
 pub(crate) use crate::validate::Dialect;
 
 const ROOT: &str = "CORSConfiguration";

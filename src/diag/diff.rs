@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::decision::Decision;
 use crate::engine::CorsEngine;
 use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
-use crate::request::CorsRequest;
+use crate::request::{CorsRequest, HeaderLines};
 
 /// Whether a change lets more requests through or fewer.
 #[non_exhaustive]
@@ -375,13 +375,11 @@ pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
 
 /// The one place witness requests are built.
 fn request<'a>(origin: &'a str, method: CorsMethod, headers: Option<&'a str>) -> CorsRequest<'a> {
-    let request = CorsRequest::new("OPTIONS")
+    CorsRequest::builder("OPTIONS")
         .origin(origin)
-        .request_method(method.as_str());
-    match headers {
-        Some(line) => request.request_headers(line),
-        None => request,
-    }
+        .request_method(method.as_str())
+        .request_headers(headers.map_or(HeaderLines::ABSENT, HeaderLines::one))
+        .build()
 }
 
 fn compare(

@@ -1,17 +1,18 @@
 //! A per-rule trace of an evaluation, for people debugging a policy.
 //!
-//! [`CorsEngine::explain`] evaluates the request, then walks every rule and records which
-//! origin entry, method and requested header matched or failed. It allocates freely; it is
-//! for tools and logs, not for the hot path.
+//! [`CorsEngine::explain`] evaluates the request, then records for every rule which origin
+//! entry, method and requested header matched or failed. It is for tools and logs, not for
+//! the hot path, but its time is bounded (see [`CorsEngine::explain`]): a server may run it
+//! on requests it does not control.
 
 use std::fmt;
 
 use crate::decision::{Decision, PassReason, RejectionKind};
-use crate::engine::pattern::Pattern;
-use crate::engine::{CorsEngine, is_acceptable_origin};
-use crate::model::CorsMethod;
+use crate::engine::CorsEngine;
+use crate::engine::origin_index::{Merge, OriginIndex};
+use crate::model::{CorsMethod, CorsRule};
 use crate::request::CorsRequest;
-use crate::syntax::is_token;
+use crate::syntax::{is_acceptable_origin, is_token};
 
 /// Why a request was decided the way it was, rule by rule.
 #[non_exhaustive]
@@ -71,74 +72,162 @@ impl CorsEngine {
     ///     CorsRule::new().allowed_origin("*").allowed_method("GET"),
     /// ]);
     /// let engine = CorsEngine::compile(&config).unwrap();
-    /// let request = CorsRequest::new("OPTIONS").origin("https://a.example").request_method("GET");
+    /// let request = CorsRequest::builder("OPTIONS").origin("https://a.example").request_method("GET").build();
     /// let explanation = engine.explain(&request);
     /// assert_eq!(explanation.matched_rule, Some(1));
     /// assert!(!explanation.rules[0].method_allowed);
     /// ```
+    ///
+    /// # Cost
+    ///
+    /// With C the size of the configuration and n the size of the request, `explain` takes
+    /// O(n + C) time besides the trace it returns (one [`RuleTrace`] per rule, each with one
+    /// [`HeaderTrace`] per requested name, so at most 100 × the requested names): it indexes
+    /// the rules' origin and header entries once, keyed by text with the first position of
+    /// each entry in each rule, as the compiled engine indexes them; then the origin and
+    /// each requested name (lower-cased once, into one reused buffer) are looked up once,
+    /// with one hash lookup per distinct pattern length (plus a compare per `prefix*suffix`
+    /// pattern that shares the name's suffix, as in `evaluate`). No pattern is built and
+    /// nothing is allocated per comparison.
     #[must_use]
     pub fn explain(&self, request: &CorsRequest<'_>) -> Explanation {
         let decision = self.evaluate(request);
         let summary = summarize(&decision);
         let matched_rule = decision.matched_rule();
-        let mut rules = Vec::new();
         let reached_rules = match decision {
             Decision::Pass(pass) => pass.reason() == PassReason::NoMatch,
             Decision::Reject(rejection) => rejection.kind() == RejectionKind::NotAllowed,
             Decision::Preflight(_) | Decision::Actual(_) => true,
         };
-        if let (true, Some(config), Some(origin)) =
-            (reached_rules, self.configuration(), request.origin_value())
-        {
-            let method = request.effective_method();
-            let origin_ok = is_acceptable_origin(origin);
-            let items: Vec<&str> = request.request_header_values().items().collect();
-            let items_ok = items.iter().all(|item| is_token(item));
-            for (index, rule) in config.rules.iter().enumerate() {
-                let origin_match = rule
-                    .allowed_origins
-                    .iter()
-                    .find(|entry| {
-                        origin_ok && Pattern::origin(entry).is_some_and(|p| p.is_match(origin))
-                    })
-                    .cloned();
-                let method_allowed = CorsMethod::from_name(method).is_some()
-                    && rule.allowed_methods.iter().any(|m| m == method);
-                let headers: Vec<HeaderTrace> = items
-                    .iter()
-                    .map(|name| HeaderTrace {
-                        name: (*name).to_owned(),
-                        allowed_by: rule
-                            .allowed_headers
-                            .iter()
-                            .find(|entry| {
-                                items_ok && Pattern::header(entry).is_some_and(|p| p.is_match(name))
-                            })
-                            .cloned(),
-                    })
-                    .collect();
-                let matches = origin_match.is_some()
-                    && method_allowed
-                    && headers.iter().all(|h| h.allowed_by.is_some());
-                rules.push(RuleTrace {
-                    index,
-                    id: rule.id.clone(),
-                    origin_match,
-                    origins: rule.allowed_origins.clone(),
-                    method: method.to_owned(),
-                    method_allowed,
-                    headers,
-                    matches,
-                    chosen: matched_rule == Some(index),
-                });
+        let rules = match (reached_rules, self.configuration(), request.origin()) {
+            (true, Some(config), Some(origin)) => {
+                trace_rules(&config.rules, request, origin, matched_rule)
             }
-        }
+            _ => Vec::new(),
+        };
         Explanation {
             summary,
             matched_rule,
             rules,
         }
     }
+}
+
+/// For one entry text: each rule that lists it, with the position of its first such entry,
+/// in rule order.
+#[derive(Debug, Clone, Default)]
+struct Firsts(Vec<(usize, usize)>);
+
+impl Merge for Firsts {
+    fn merge(&mut self, other: &Self) {
+        // Entries are inserted in document order, so a rule already present keeps its first
+        // position, and it can only be the last one.
+        for &(rule, at) in &other.0 {
+            if self.0.last().is_none_or(|&(last, _)| last != rule) {
+                self.0.push((rule, at));
+            }
+        }
+    }
+}
+
+/// The entries of every rule, as picked by `entries`, indexed by text (lower-cased for
+/// header names). Entries with more than one `*` (which validation refuses) are left out.
+fn index_entries(
+    rules: &[CorsRule],
+    entries: impl Fn(&CorsRule) -> &[String],
+    lower: bool,
+) -> OriginIndex<Firsts> {
+    let mut index = OriginIndex::default();
+    for (rule, r) in rules.iter().enumerate() {
+        for (at, entry) in entries(r).iter().enumerate() {
+            if entry.bytes().filter(|&b| b == b'*').count() > 1 {
+                continue;
+            }
+            let value = Firsts(vec![(rule, at)]);
+            if lower && entry.bytes().any(|b| b.is_ascii_uppercase()) {
+                index.insert_value(entry.to_ascii_lowercase().as_bytes(), &value);
+            } else {
+                index.insert_value(entry.as_bytes(), &value);
+            }
+        }
+    }
+    index.finish();
+    index
+}
+
+/// For each rule, the position of its first entry in `index` that matches `key`.
+fn first_matches(index: &OriginIndex<Firsts>, key: &[u8], firsts: &mut [Option<usize>]) {
+    firsts.fill(None);
+    let mut take = |value: &Firsts| {
+        for &(rule, at) in &value.0 {
+            let slot = &mut firsts[rule];
+            *slot = Some(slot.map_or(at, |old| old.min(at)));
+        }
+    };
+    take(index.any());
+    index.visit_exact(key, &mut take);
+    index.visit_wild(key, &mut take);
+}
+
+fn trace_rules(
+    rules: &[CorsRule],
+    request: &CorsRequest<'_>,
+    origin: &str,
+    matched_rule: Option<usize>,
+) -> Vec<RuleTrace> {
+    let method = request.effective_method();
+    let known_method = CorsMethod::from_name(method).is_some();
+    let mut origin_at = vec![None; rules.len()];
+    if is_acceptable_origin(origin) {
+        let origins = index_entries(rules, |r| &r.allowed_origins, false);
+        first_matches(&origins, origin.as_bytes(), &mut origin_at);
+    }
+    let items: Vec<&str> = request.request_headers().items().collect();
+    // A name that is not a token is allowed by no rule, and neither is the request.
+    let items_ok = items.iter().all(|item| is_token(item));
+    // For each rule, each requested name with the entry that allows it.
+    let mut traces: Vec<Vec<HeaderTrace>> = vec![Vec::with_capacity(items.len()); rules.len()];
+    let headers =
+        (items_ok && !items.is_empty()).then(|| index_entries(rules, |r| &r.allowed_headers, true));
+    let mut lower = String::new();
+    let mut firsts = vec![None; rules.len()];
+    for name in &items {
+        if let Some(headers) = &headers {
+            lower.clear();
+            lower.push_str(name);
+            lower.make_ascii_lowercase();
+            first_matches(headers, lower.as_bytes(), &mut firsts);
+        }
+        for ((rule, trace), at) in rules.iter().zip(&mut traces).zip(&firsts) {
+            trace.push(HeaderTrace {
+                name: (*name).to_owned(),
+                allowed_by: at.map(|at| rule.allowed_headers[at].clone()),
+            });
+        }
+    }
+    rules
+        .iter()
+        .zip(traces)
+        .enumerate()
+        .map(|(index, (rule, headers))| {
+            let origin_match = origin_at[index].map(|at| rule.allowed_origins[at].clone());
+            let method_allowed = known_method && rule.allowed_methods.iter().any(|m| m == method);
+            let matches = origin_match.is_some()
+                && method_allowed
+                && headers.iter().all(|h| h.allowed_by.is_some());
+            RuleTrace {
+                index,
+                id: rule.id.clone(),
+                origin_match,
+                origins: rule.allowed_origins.clone(),
+                method: method.to_owned(),
+                method_allowed,
+                headers,
+                matches,
+                chosen: matched_rule == Some(index),
+            }
+        })
+        .collect()
 }
 
 fn summarize(decision: &Decision<'_>) -> String {

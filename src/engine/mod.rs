@@ -5,24 +5,43 @@
 //! into bit masks, and every header value the engine can emit joined into its final text.
 //! [`CorsEngine::evaluate`] then only looks things up: it never allocates and never panics.
 
+//!
+//! A request's way through [`CorsEngine::evaluate`] goes down the layers once: `evaluate`
+//! picks the method's rules, the [origin index](origin_index) narrows them to the origin's,
+//! the [header index](header_index) to those allowing every requested name, and both stand
+//! on the byte classes of `crate::syntax`.
+//!
+//! - `compile`: validation, then every index and precomputed value;
+//! - `evaluate`: the decision, and first-match selection;
+//! - `origin_index`, `header_index`: the two indexes, keyed by entry text;
+//! - `pattern`: single-`*` patterns matched one by one.
+
 use std::fmt;
 use std::str::FromStr;
 
+mod compile;
+mod evaluate;
+pub(crate) mod header_index;
+pub(crate) mod origin_index;
 pub(crate) mod pattern;
-pub(crate) mod swar;
 
-use self::pattern::{
-    HeaderIndex, MAX_INDEXED_RULES, NAME_BUF, OriginIndex, RuleSet, name_head, not_plain, rule_bit,
-};
-use self::swar::load_word;
-use crate::decision::{Allowed, Decision, Pass, PassReason, Rejection, RejectionKind};
-use crate::error::{ConfigError, UnknownName};
-use crate::header::{VARY_CORS, VARY_ORIGIN};
+use self::header_index::HeaderIndex;
+use self::origin_index::OriginIndex;
+use crate::decision::Vary;
+use crate::error::UnknownName;
 use crate::model::CorsConfiguration;
-use crate::model::CorsMethod;
-use crate::request::{CorsRequest, HeaderLines, ResourceType};
-use crate::syntax::is_tchar;
 use crate::validate::ValidationOptions;
+
+/// A set of rule indexes. Validation caps a configuration at 100 rules, so 128 bits hold any.
+pub(crate) type RuleSet = u128;
+
+/// The most rules a compiled engine can index.
+pub(crate) const MAX_INDEXED_RULES: usize = RuleSet::BITS as usize;
+
+/// The bit of one rule.
+pub(crate) const fn rule_bit(rule: usize) -> RuleSet {
+    1 << rule
+}
 
 /// When to send `Vary`. The default is S3's behaviour.
 #[non_exhaustive]
@@ -125,9 +144,10 @@ impl EngineOptions {
 ///     </CORSConfiguration>"#).unwrap();
 /// let engine = CorsEngine::compile(&config).unwrap();
 ///
-/// let request = CorsRequest::new("OPTIONS")
+/// let request = CorsRequest::builder("OPTIONS")
 ///     .origin("https://app.example.com")
-///     .request_method("PUT");
+///     .request_method("PUT")
+///     .build();
 /// let Decision::Preflight(allowed) = engine.evaluate(&request) else { panic!() };
 /// assert_eq!(allowed.allow_origin(), "https://app.example.com");
 /// assert_eq!(allowed.allow_methods(), "GET, PUT");
@@ -137,140 +157,44 @@ pub struct CorsEngine {
     compiled: Option<Box<Compiled>>,
 }
 
+/// What compiling a configuration leaves: the configuration, its rules' values, and the
+/// indexes `evaluate` walks.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
     pub(crate) config: CorsConfiguration,
     pub(crate) rules: Vec<CompiledRule>,
-    origins: OriginIndex,
+    pub(crate) origins: OriginIndex,
     /// Every rule's `AllowedHeader` entries.
-    headers: HeaderIndex,
-    /// For each method (in [`CorsMethod`] order), the rules that allow it.
-    methods: [RuleSet; 5],
-    vary_match: Option<&'static str>,
-    vary_other: Option<&'static str>,
+    pub(crate) headers: HeaderIndex,
+    /// For each method (in [`CorsMethod`](crate::CorsMethod) order), the rules that allow it.
+    pub(crate) methods: [RuleSet; 5],
+    /// `Vary` on an allowed request.
+    pub(crate) vary_match: Option<Vary>,
+    /// `Vary` on every other response.
+    pub(crate) vary_other: Option<Vary>,
 }
 
+/// One rule's response values, joined once.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRule {
-    any_origin: bool,
-    methods: Box<str>,
-    expose_headers: Option<Box<str>>,
-    max_age: Option<Box<str>>,
-    #[cfg(feature = "http")]
-    values: crate::adapter::http::RuleValues,
+    /// The rule lists `*`: `Access-Control-Allow-Origin: *`.
+    pub(crate) any_origin: bool,
+    /// `Access-Control-Allow-Methods`.
+    pub(crate) methods: Box<str>,
+    /// `Access-Control-Expose-Headers`.
+    pub(crate) expose_headers: Option<Box<str>>,
+    /// `Access-Control-Max-Age`.
+    pub(crate) max_age: Option<u32>,
 }
 
 impl CorsEngine {
-    /// Validates the configuration with S3's rules and compiles it.
-    ///
-    /// # Errors
-    ///
-    /// The first [`ConfigError`] validation finds.
-    pub fn compile(config: &CorsConfiguration) -> Result<CorsEngine, ConfigError> {
-        CorsEngine::compile_with(config, &EngineOptions::s3())
+    /// The compiled policy, when the bucket has one.
+    pub(crate) fn compiled(&self) -> Option<&Compiled> {
+        self.compiled.as_deref()
     }
+}
 
-    /// Validates the configuration with the given options and compiles it.
-    ///
-    /// # Errors
-    ///
-    /// The first [`ConfigError`] validation finds.
-    pub fn compile_with(
-        config: &CorsConfiguration,
-        options: &EngineOptions,
-    ) -> Result<CorsEngine, ConfigError> {
-        config.validate_with(&options.validation)?;
-        CorsEngine::build(config.clone(), options)
-    }
-
-    /// As [`CorsEngine::compile_with`], but takes the configuration by value and keeps it for
-    /// [`CorsEngine::configuration`] without copying it: the cheaper call when the
-    /// configuration was just parsed and is not needed afterwards.
-    ///
-    /// ```
-    /// use bucket_cors::{CorsConfiguration, CorsEngine, EngineOptions};
-    ///
-    /// let (_, config) = CorsConfiguration::parse(br#"{"CORSRules": [
-    ///     {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}"#).unwrap();
-    /// let engine = CorsEngine::compile_owned(config, &EngineOptions::s3()).unwrap();
-    /// assert_eq!(engine.configuration().unwrap().rules.len(), 1);
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The first [`ConfigError`] validation finds; the configuration is dropped.
-    pub fn compile_owned(
-        config: CorsConfiguration,
-        options: &EngineOptions,
-    ) -> Result<CorsEngine, ConfigError> {
-        config.validate_with(&options.validation)?;
-        CorsEngine::build(config, options)
-    }
-
-    /// Compiles a configuration that passed validation.
-    fn build(
-        config: CorsConfiguration,
-        options: &EngineOptions,
-    ) -> Result<CorsEngine, ConfigError> {
-        if config.rules.len() > MAX_INDEXED_RULES {
-            // Unreachable while every dialect caps rules at 100; kept so no input can panic.
-            return Err(ConfigError::TooManyRules {
-                count: config.rules.len(),
-                limit: MAX_INDEXED_RULES,
-            });
-        }
-        let mut origins = OriginIndex::default();
-        origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
-        let mut methods = [0; 5];
-        let mut rules = Vec::with_capacity(config.rules.len());
-        for (index, rule) in config.rules.iter().enumerate() {
-            for origin in &rule.allowed_origins {
-                origins.insert(origin, index);
-            }
-            for name in &rule.allowed_methods {
-                if let Some(method) = CorsMethod::from_name(name) {
-                    methods[method as usize] |= rule_bit(index);
-                }
-            }
-            let methods: Box<str> = rule.allowed_methods.join(", ").into();
-            let expose_headers: Option<Box<str>> =
-                (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(", ").into());
-            let max_age: Option<Box<str>> = rule.max_age_seconds.map(|s| s.to_string().into());
-            rules.push(CompiledRule {
-                any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
-                #[cfg(feature = "http")]
-                values: crate::adapter::http::RuleValues::new(
-                    &methods,
-                    expose_headers.as_deref(),
-                    max_age.as_deref(),
-                ),
-                methods,
-                expose_headers,
-                max_age,
-            });
-        }
-        let (vary_match, vary_other) = match (options.vary, config.response_vary) {
-            (VaryPolicy::S3, _) | (VaryPolicy::ResponseVary, None) => (Some(VARY_CORS), None),
-            (VaryPolicy::Always, _) | (VaryPolicy::ResponseVary, Some(true)) => {
-                (Some(VARY_CORS), Some(VARY_ORIGIN))
-            }
-            (VaryPolicy::ResponseVary, Some(false)) => (None, None),
-        };
-        origins.finish();
-        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()));
-        Ok(CorsEngine {
-            compiled: Some(Box::new(Compiled {
-                config,
-                rules,
-                origins,
-                headers,
-                methods,
-                vary_match,
-                vary_other,
-            })),
-        })
-    }
-
+impl CorsEngine {
     /// The engine of a bucket without a CORS configuration: preflights get S3's
     /// `403 CORSResponse: CORS is not enabled for this bucket.` and other requests pass.
     #[must_use]
@@ -289,300 +213,4 @@ impl CorsEngine {
     pub fn configuration(&self) -> Option<&CorsConfiguration> {
         self.compiled.as_deref().map(|c| &c.config)
     }
-
-    /// Decides what to answer, exactly as S3 does. Allocates nothing and never panics.
-    ///
-    /// For `OPTIONS`: no `Origin` → 400; no configuration → 403 (not enabled); no or an
-    /// unsupported `Access-Control-Request-Method` → 400; no rule matches → 403; otherwise
-    /// 200 with the rule's headers. For any other method: the rule's headers when one
-    /// matches, otherwise nothing. The method a rule must allow is
-    /// `Access-Control-Request-Method` when present, otherwise the request's method.
-    pub fn evaluate<'a>(&'a self, request: &CorsRequest<'a>) -> Decision<'a> {
-        let preflight = request.is_preflight();
-        let Some(origin) = request.origin_value() else {
-            if preflight {
-                return Decision::Reject(Rejection {
-                    kind: RejectionKind::MissingOrigin,
-                    method: None,
-                    resource: request.resource_type(),
-                    vary: self.vary_other(),
-                });
-            }
-            return self.pass(PassReason::NoOrigin);
-        };
-        let Some(compiled) = self.compiled.as_deref() else {
-            if preflight {
-                return Decision::Reject(Rejection {
-                    kind: RejectionKind::CorsNotEnabled,
-                    method: request.request_method_value(),
-                    resource: ResourceType::Bucket,
-                    vary: None,
-                });
-            }
-            return self.pass(PassReason::NoConfiguration);
-        };
-        let method_name = request.effective_method();
-        let method = cors_method(method_name);
-        if preflight && (request.request_method_value().is_none() || method.is_none()) {
-            return Decision::Reject(Rejection {
-                kind: RejectionKind::InvalidRequestMethod,
-                method: request.request_method_value(),
-                resource: request.resource_type(),
-                vary: compiled.vary_other,
-            });
-        }
-        let matched =
-            method.and_then(|m| compiled.first_match(origin, m, request.request_header_values()));
-        match matched {
-            Some(rule) => {
-                let compiled_rule = &compiled.rules[rule];
-                let allowed = Allowed {
-                    rule,
-                    origin: (!compiled_rule.any_origin).then_some(origin),
-                    methods: &compiled_rule.methods,
-                    request_headers: request.request_header_values(),
-                    expose_headers: compiled_rule.expose_headers.as_deref(),
-                    max_age: compiled_rule.max_age.as_deref(),
-                    vary: compiled.vary_match,
-                    #[cfg(feature = "http")]
-                    values: &compiled_rule.values,
-                };
-                if preflight {
-                    Decision::Preflight(allowed)
-                } else {
-                    Decision::Actual(allowed)
-                }
-            }
-            None if preflight => Decision::Reject(Rejection {
-                kind: RejectionKind::NotAllowed,
-                method: Some(method_name),
-                resource: request.resource_type(),
-                vary: compiled.vary_other,
-            }),
-            None => self.pass(PassReason::NoMatch),
-        }
-    }
-
-    /// The answer for a request to a bucket that does not exist, which only the host knows:
-    /// `OPTIONS` without `Origin` → 400 as always; other `OPTIONS` → S3's
-    /// `403 CORSResponse: Bucket not found`; anything else passes.
-    pub fn evaluate_missing_bucket<'a>(request: &CorsRequest<'a>) -> Decision<'a> {
-        if !request.is_preflight() {
-            let reason = match request.origin_value() {
-                Some(_) => PassReason::NoConfiguration,
-                None => PassReason::NoOrigin,
-            };
-            return Decision::Pass(Pass { reason, vary: None });
-        }
-        let kind = match request.origin_value() {
-            Some(_) => RejectionKind::BucketNotFound,
-            None => RejectionKind::MissingOrigin,
-        };
-        Decision::Reject(Rejection {
-            kind,
-            method: request.request_method_value(),
-            resource: ResourceType::Bucket,
-            vary: None,
-        })
-    }
-
-    fn vary_other(&self) -> Option<&'static str> {
-        self.compiled.as_deref().and_then(|c| c.vary_other)
-    }
-
-    fn pass(&self, reason: PassReason) -> Decision<'static> {
-        Decision::Pass(Pass {
-            reason,
-            vary: self.vary_other(),
-        })
-    }
-}
-
-impl Compiled {
-    /// The first rule, in document order, that allows the origin, the method and every
-    /// requested header.
-    #[inline]
-    fn first_match(
-        &self,
-        origin: &str,
-        method: CorsMethod,
-        headers: HeaderLines<'_>,
-    ) -> Option<usize> {
-        let allowing_method = self.methods[method as usize];
-        let (exact, wild) = self.origins.matching(origin.as_bytes());
-        let mut candidates = allowing_method & exact;
-        // An exact entry passed validation, so an origin equal to one has no control
-        // character; only matches through a `*` need the check.
-        if allowing_method & wild != 0 && is_acceptable_origin(origin) {
-            candidates |= allowing_method & wild;
-        }
-        if candidates == 0 {
-            return None;
-        }
-        if headers.is_absent() {
-            return Some(candidates.trailing_zeros() as usize);
-        }
-        let check_names = candidates & !self.headers.any() != 0;
-        if let Some(line) = headers.single() {
-            candidates = self.allowing_headers(candidates, line.as_bytes(), check_names)?;
-        } else {
-            for line in headers.lines() {
-                candidates = self.allowing_headers(candidates, line.as_bytes(), check_names)?;
-            }
-        }
-        Some(candidates.trailing_zeros() as usize)
-    }
-
-    /// The candidates that allow every name of one `Access-Control-Request-Headers` line;
-    /// `None` when a name is not an HTTP token (no rule allows it) or no candidate is left.
-    /// With `check_names` false, every candidate allows every name (`AllowedHeader *`) and
-    /// only the token check is made.
-    ///
-    /// One pass over the bytes: items are split on commas, trimmed of spaces and tabs,
-    /// checked to be tokens and lower-cased, and each is looked up once in the header index.
-    /// Names as browsers send them (lower-case letters, digits, `-`) are checked eight bytes
-    /// at a time and looked up in place; others are lower-cased into a buffer byte by byte.
-    #[inline]
-    fn allowing_headers(
-        &self,
-        mut candidates: RuleSet,
-        bytes: &[u8],
-        check_names: bool,
-    ) -> Option<RuleSet> {
-        let mut at = 0;
-        // After an item, only spaces and tabs may come before the next comma.
-        let mut need_comma = false;
-        while let Some(&b) = bytes.get(at) {
-            if b == b',' {
-                need_comma = false;
-                at += 1;
-                continue;
-            }
-            if b == b' ' || b == b'\t' {
-                at += 1;
-                continue;
-            }
-            if need_comma {
-                return None;
-            }
-            let start = at;
-            while at < bytes.len() {
-                let odd = not_plain(load_word(bytes, at));
-                if odd != 0 {
-                    at += (odd.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                at += 8;
-            }
-            at = at.min(bytes.len());
-            let plain_end = matches!(bytes.get(at), None | Some(b',' | b' ' | b'\t'));
-            let allowed = if plain_end && at > start {
-                // Lower case already, and all `tchar`s.
-                if check_names {
-                    let name = &bytes[start..at];
-                    self.headers
-                        .allowing(name, name_head(bytes, start, name.len()))
-                } else {
-                    candidates
-                }
-            } else {
-                let (end, allowed) = self.odd_name(bytes, start, check_names, candidates)?;
-                at = end;
-                allowed
-            };
-            candidates &= allowed;
-            if candidates == 0 {
-                return None;
-            }
-            need_comma = true;
-        }
-        Some(candidates)
-    }
-
-    /// A name with upper-case letters or rarer `tchar`s, from `start`: lower-cased into a
-    /// buffer byte by byte. Returns where it ends and the rules that allow it; `None` when
-    /// it is not a token.
-    #[cold]
-    fn odd_name(
-        &self,
-        bytes: &[u8],
-        start: usize,
-        check_names: bool,
-        candidates: RuleSet,
-    ) -> Option<(usize, RuleSet)> {
-        let mut name = [0u8; NAME_BUF];
-        let mut at = start;
-        // The index wraps for names longer than the buffer, which take the slow path.
-        while let Some(&b) = bytes.get(at) {
-            let lower = TOKEN_LOWER[usize::from(b)];
-            if lower == 0 {
-                break;
-            }
-            name[(at - start) % NAME_BUF] = lower;
-            at += 1;
-        }
-        let len = at - start;
-        if len == 0 {
-            return None;
-        }
-        if !check_names {
-            return Some((at, candidates));
-        }
-        let allowed = match name.get(..len) {
-            Some(lower) => self.headers.allowing(lower, name_head(&name, 0, len)),
-            // A token is ASCII, so this slice of a `&str` is one too.
-            None => self
-                .headers
-                .allowing_any_case(std::str::from_utf8(&bytes[start..at]).unwrap_or_default()),
-        };
-        Some((at, allowed))
-    }
-}
-
-/// [`CorsMethod::from_name`], with fixed-size compares the compiler turns into one or two
-/// integer compares instead of `memcmp` calls.
-#[inline]
-fn cors_method(name: &str) -> Option<CorsMethod> {
-    let bytes = name.as_bytes();
-    if let Ok(three) = <[u8; 3]>::try_from(bytes) {
-        return match &three {
-            b"GET" => Some(CorsMethod::Get),
-            b"PUT" => Some(CorsMethod::Put),
-            _ => None,
-        };
-    }
-    if let Ok(four) = <[u8; 4]>::try_from(bytes) {
-        return match &four {
-            b"HEAD" => Some(CorsMethod::Head),
-            b"POST" => Some(CorsMethod::Post),
-            _ => None,
-        };
-    }
-    match <[u8; 6]>::try_from(bytes) {
-        Ok(six) if &six == b"DELETE" => Some(CorsMethod::Delete),
-        _ => None,
-    }
-}
-
-/// For each byte: its lower-case form when it is an HTTP `tchar`, otherwise 0.
-static TOKEN_LOWER: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        if is_tchar(b as u8) {
-            table[b] = (b as u8).to_ascii_lowercase();
-        }
-        b += 1;
-    }
-    table
-};
-
-/// An `Origin` the engine will match and echo: no control characters, so the echoed value
-/// is always a legal HTTP field value.
-#[inline]
-pub(crate) fn is_acceptable_origin(origin: &str) -> bool {
-    // A fold rather than `any`: no early exit, so the loop vectorises.
-    !origin
-        .bytes()
-        .fold(false, |control, b| control | (b < 0x20) | (b == 0x7f))
 }

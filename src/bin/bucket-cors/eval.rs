@@ -97,15 +97,16 @@ pub(crate) fn run(args: &EvalArgs) -> Result<Outcome, Failure> {
     } else {
         ResourceType::Object
     };
-    let mut request = CorsRequest::new(&args.method)
-        .resource(resource)
-        .request_header_lines(HeaderLines::many(&request_headers));
+    let mut builder = CorsRequest::builder(&args.method)
+        .resource_type(resource)
+        .request_headers(HeaderLines::many(&request_headers));
     if let Some(origin) = origin {
-        request = request.origin(origin);
+        builder = builder.origin(origin);
     }
     if let Some(method) = request_method {
-        request = request.request_method(method);
+        builder = builder.request_method(method);
     }
+    let request = builder.build();
     let decision = engine.evaluate(&request);
     let explanation = args.explain.then(|| engine.explain(&request).to_string());
     let mut notes: Vec<String> = method_case_note(&args.method, request_method.is_some())

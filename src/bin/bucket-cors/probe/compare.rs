@@ -50,7 +50,7 @@ pub(crate) struct Expected {
 /// A request view for the engine. Requests are built here only, so a change of the
 /// library's constructor is met in one place.
 fn cors_request(probe: &Probe, resource: ResourceType) -> CorsRequest<'_> {
-    let mut request = CorsRequest::new(probe.method).resource(resource);
+    let mut request = CorsRequest::builder(probe.method).resource_type(resource);
     if let Some(origin) = &probe.origin {
         request = request.origin(origin);
     }
@@ -58,9 +58,9 @@ fn cors_request(probe: &Probe, resource: ResourceType) -> CorsRequest<'_> {
         request = request.request_method(method);
     }
     if let Some(headers) = &probe.request_headers {
-        request = request.request_headers(headers);
+        request = request.request_headers(headers.as_str());
     }
-    request
+    request.build()
 }
 
 /// The engine's answer. Linear in the probe's size.

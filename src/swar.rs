@@ -2,6 +2,11 @@
 //! into a `u64` and tested together with plain integer arithmetic, which needs no `unsafe`
 //! and no target features. Each test returns a mask holding the high bit of every byte that
 //! passes, so `trailing_zeros() / 8` is the first such byte (words are little-endian).
+//!
+//! `evaluate` uses [`load_word`], [`short_word`] and [`bytes_in`] (through
+//! `syntax::not_plain`): the header-list scan, the header index's word compares and the
+//! origin hash; `syntax::list_items` records the measurement that backs them. The cold-path
+//! users (validation, and [`find2`]/[`find3`] in the XML reader) are to move off this module.
 
 use memchr::{memchr2, memchr3};
 

@@ -1,0 +1,116 @@
+//! Compiling: validation, then the origin and header indexes, the method sets and every
+//! rule's joined values, once per configuration.
+
+use super::header_index::HeaderIndex;
+use super::origin_index::OriginIndex;
+use super::{
+    Compiled, CompiledRule, CorsEngine, EngineOptions, MAX_INDEXED_RULES, VaryPolicy, rule_bit,
+};
+use crate::decision::Vary;
+use crate::error::ConfigError;
+use crate::model::{CorsConfiguration, CorsMethod};
+
+impl CorsEngine {
+    /// Validates the configuration with S3's rules and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds.
+    pub fn compile(config: &CorsConfiguration) -> Result<CorsEngine, ConfigError> {
+        CorsEngine::compile_with(config, &EngineOptions::s3())
+    }
+
+    /// Validates the configuration with the given options and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds.
+    pub fn compile_with(
+        config: &CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
+        config.validate_with(&options.validation)?;
+        CorsEngine::build(config.clone(), options)
+    }
+
+    /// As [`CorsEngine::compile_with`], but takes the configuration by value and keeps it for
+    /// [`CorsEngine::configuration`] without copying it: the cheaper call when the
+    /// configuration was just parsed and is not needed afterwards.
+    ///
+    /// ```
+    /// use bucket_cors::{CorsConfiguration, CorsEngine, EngineOptions};
+    ///
+    /// let (_, config) = CorsConfiguration::parse(br#"{"CORSRules": [
+    ///     {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}"#).unwrap();
+    /// let engine = CorsEngine::compile_owned(config, &EngineOptions::s3()).unwrap();
+    /// assert_eq!(engine.configuration().unwrap().rules.len(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] validation finds; the configuration is dropped.
+    pub fn compile_owned(
+        config: CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
+        config.validate_with(&options.validation)?;
+        CorsEngine::build(config, options)
+    }
+
+    /// Compiles a configuration that passed validation.
+    pub(super) fn build(
+        config: CorsConfiguration,
+        options: &EngineOptions,
+    ) -> Result<CorsEngine, ConfigError> {
+        if config.rules.len() > MAX_INDEXED_RULES {
+            // Unreachable while every dialect caps rules at 100; kept so no input can panic.
+            return Err(ConfigError::TooManyRules {
+                count: config.rules.len(),
+                limit: MAX_INDEXED_RULES,
+            });
+        }
+        let mut origins = OriginIndex::default();
+        origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
+        let mut methods = [0; 5];
+        let mut rules = Vec::with_capacity(config.rules.len());
+        for (index, rule) in config.rules.iter().enumerate() {
+            for origin in &rule.allowed_origins {
+                origins.insert(origin, index);
+            }
+            for name in &rule.allowed_methods {
+                if let Some(method) = CorsMethod::from_name(name) {
+                    methods[method as usize] |= rule_bit(index);
+                }
+            }
+            let methods: Box<str> = rule.allowed_methods.join(", ").into();
+            let expose_headers: Option<Box<str>> =
+                (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(", ").into());
+            rules.push(CompiledRule {
+                any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
+                methods,
+                expose_headers,
+                max_age: rule.max_age_seconds,
+            });
+        }
+        let (vary_match, vary_other) = match (options.vary, config.response_vary) {
+            (VaryPolicy::S3, _) | (VaryPolicy::ResponseVary, None) => (Some(Vary::Cors), None),
+            (VaryPolicy::Always, _) | (VaryPolicy::ResponseVary, Some(true)) => {
+                (Some(Vary::Cors), Some(Vary::Origin))
+            }
+            (VaryPolicy::ResponseVary, Some(false)) => (None, None),
+        };
+        origins.finish();
+        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()));
+        Ok(CorsEngine {
+            compiled: Some(Box::new(Compiled {
+                config,
+                rules,
+                origins,
+                headers,
+                methods,
+                vary_match,
+                vary_other,
+            })),
+        })
+    }
+}

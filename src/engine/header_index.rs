@@ -1,0 +1,458 @@
+//! The header index: which rules allow a requested header name, as a bit set, whatever the
+//! number of rules; and the walk over an `Access-Control-Request-Headers` list that looks up
+//! each name once.
+
+use std::borrow::Cow;
+
+use super::origin_index::{FxMap, OriginIndex, head_word};
+use super::pattern::{Pattern, parts_match};
+use super::{RuleSet, rule_bit};
+use crate::request::HeaderLines;
+use crate::swar::load_word;
+use crate::syntax::{TOKEN_LOWER, list_items};
+
+/// Requested header names up to this length are lower-cased into a stack buffer and looked
+/// up in the [`HeaderIndex`]; longer ones (rare) take the slower case-insensitive path.
+pub(crate) const NAME_BUF: usize = 64;
+
+/// Up to this many distinct exact or `prefix*` entries are matched by a linear scan of
+/// word compares; more go through hash maps.
+const SMALL_ENTRIES: usize = 32;
+
+/// Up to this many distinct entries with a suffix after the `*` are matched one by one;
+/// more go through the hash maps too, so a name's cost does not grow with their number.
+const SMALL_GENERAL: usize = 8;
+
+/// Every rule's `AllowedHeader` entries, lower-cased and deduplicated, each with the rules
+/// that list it: "which rules allow this requested name" is one pass over a few entries (or
+/// a few hash lookups), whatever the number of rules.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeaderIndex {
+    /// Rules that list `*`.
+    any: RuleSet,
+    /// Exact and `prefix*` entries, when there are few, sorted by first byte.
+    small: Vec<HeaderEntry>,
+    /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`.
+    /// (257 offsets; empty when `small` is).
+    first: Box<[u8]>,
+    /// Entries with a suffix after the `*`, when the entries are few.
+    general: Vec<(Pattern, RuleSet)>,
+    /// Every entry, when there are many.
+    large: Option<OriginIndex>,
+    /// Every entry, for names longer than [`NAME_BUF`]: ranges of `all_text`.
+    all: Vec<LongNameEntry>,
+    /// The lower-cased entries, one after another.
+    all_text: Box<str>,
+}
+
+/// An exact or `prefix*` entry, with its first and last words ready for one-instruction
+/// compares.
+#[derive(Debug, Clone)]
+struct HeaderEntry {
+    /// The entry's first 8 bytes (fewer for a short entry), little-endian, zero-padded.
+    head: u64,
+    /// Which bytes of `head` count.
+    mask: u64,
+    /// The entry's last 8 bytes, when it is longer than 8.
+    tail: u64,
+    /// The exact name, or the prefix before `*`.
+    bytes: Box<[u8]>,
+    exact: bool,
+    rules: RuleSet,
+}
+
+/// The rules of a large header index that allow `name`.
+#[inline(never)]
+fn large_allowing(large: &OriginIndex, name: &[u8]) -> RuleSet {
+    let (exact, wild) = large.matching(name);
+    exact | wild
+}
+
+impl HeaderEntry {
+    #[inline(always)]
+    fn matches(&self, name: &[u8], head: u64) -> bool {
+        let len = self.bytes.len();
+        if head & self.mask != self.head || name.len() < len || (self.exact && name.len() != len) {
+            return false;
+        }
+        if len <= 8 {
+            return true;
+        }
+        let tail = name
+            .get(len - 8..len)
+            .and_then(|w| w.first_chunk::<8>())
+            .map(|w| u64::from_le_bytes(*w));
+        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.bytes.get(8..))
+    }
+}
+
+impl HeaderIndex {
+    /// Indexes every rule's `AllowedHeader` entries (entries with more than one `*` never
+    /// reach here: validation refuses them, and they are skipped).
+    ///
+    /// Compiling runs once per stored configuration, but a 64 KB document can hold a few
+    /// thousand entries, so this allocates little per entry: an entry already in lower case
+    /// is borrowed, duplicates are merged through a map that borrows them, and the copy kept
+    /// for long names is one string for all entries.
+    pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Self {
+        let mut index = HeaderIndex::default();
+        let mut entries: Vec<(Cow<'a, str>, RuleSet)> = Vec::new();
+        for (rule, rule_entries) in rules.enumerate() {
+            for entry in rule_entries {
+                let lower = if entry.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(entry.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(entry.as_str())
+                };
+                match lower.bytes().filter(|&b| b == b'*').count() {
+                    0 => {}
+                    1 if *lower == *"*" => {
+                        index.any |= rule_bit(rule);
+                        continue;
+                    }
+                    1 => {}
+                    _ => continue,
+                }
+                entries.push((lower, rule_bit(rule)));
+            }
+        }
+        // Merge duplicates into the first of each, by a map that borrows the entries.
+        let mut first: FxMap<&str, usize> = FxMap::default();
+        first.reserve(entries.len());
+        let mut distinct: Vec<(&str, RuleSet)> = Vec::with_capacity(entries.len());
+        for (text, bits) in &entries {
+            match first.get(&**text) {
+                Some(&at) => distinct[at].1 |= bits,
+                None => {
+                    first.insert(text, distinct.len());
+                    distinct.push((text, *bits));
+                }
+            }
+        }
+        // Exact and `prefix*` entries.
+        let simple = distinct
+            .iter()
+            .filter(|(text, _)| text.split_once('*').is_none_or(|(_, s)| s.is_empty()))
+            .count();
+        let general = distinct.len() - simple;
+        if simple > SMALL_ENTRIES || general > SMALL_GENERAL {
+            let mut large = OriginIndex::default();
+            large.reserve(distinct.len());
+            for (text, bits) in &distinct {
+                large.insert_value(text.as_bytes(), bits);
+            }
+            large.finish();
+            index.large = Some(large);
+        } else {
+            for (text, bits) in &distinct {
+                let Some(pattern) = Pattern::build(text, true) else {
+                    continue;
+                };
+                if !pattern.suffix().is_empty() {
+                    index.general.push((pattern, *bits));
+                    continue;
+                }
+                let bytes = pattern.prefix_or_exact().as_bytes();
+                let len = bytes.len().min(8);
+                index.small.push(HeaderEntry {
+                    head: head_word(bytes),
+                    mask: len_mask(len),
+                    tail: bytes
+                        .last_chunk::<8>()
+                        .map_or(0, |w| u64::from_le_bytes(*w)),
+                    bytes: bytes.into(),
+                    exact: !pattern.is_wildcard(),
+                    rules: *bits,
+                });
+            }
+        }
+        index.small.retain(|entry| !entry.bytes.is_empty());
+        index.small.sort_by_key(|entry| entry.bytes[0]);
+        let mut first = [0u8; 257];
+        for (b, slot) in first.iter_mut().enumerate() {
+            let before = index
+                .small
+                .iter()
+                .filter(|e| usize::from(e.bytes[0]) < b)
+                .count();
+            *slot = u8::try_from(before).unwrap_or(u8::MAX);
+        }
+        index.first = first.into();
+        let mut text = String::with_capacity(distinct.iter().map(|(t, _)| t.len()).sum());
+        index.all = distinct
+            .iter()
+            .map(|(entry, rules)| {
+                let start = text.len();
+                text.push_str(entry);
+                LongNameEntry {
+                    start,
+                    end: text.len(),
+                    star: entry.find('*').map(|at| start + at),
+                    rules: *rules,
+                }
+            })
+            .collect();
+        index.all_text = text.into();
+        index
+    }
+
+    /// The rules with an entry that allows `name`, which is lower case; `head` is
+    /// [`name_head`] of it.
+    #[inline(always)]
+    pub(crate) fn allowing(&self, name: &[u8], head: u64) -> RuleSet {
+        let mut rules = self.any;
+        if let Some(large) = &self.large {
+            return rules | large_allowing(large, name);
+        }
+        let b = usize::from(head as u8);
+        let bucket = match self.first.get(b..b + 2) {
+            Some(&[from, to]) => self.small.get(usize::from(from)..usize::from(to)),
+            _ => None,
+        };
+        for entry in bucket.unwrap_or_default() {
+            if entry.matches(name, head) {
+                rules |= entry.rules;
+            }
+        }
+        for (pattern, bits) in &self.general {
+            if pattern.is_match_bytes(name) {
+                rules |= bits;
+            }
+        }
+        rules
+    }
+
+    /// As [`HeaderIndex::allowing`], for a name in any case (the slow path for long names).
+    pub(crate) fn allowing_any_case(&self, name: &str) -> RuleSet {
+        let name = name.as_bytes();
+        let text = self.all_text.as_bytes();
+        let mut rules = self.any;
+        for entry in &self.all {
+            let (head, suffix) = match entry.star {
+                None => (&text[entry.start..entry.end], None),
+                Some(star) => (&text[entry.start..star], Some(&text[star + 1..entry.end])),
+            };
+            if parts_match(head, suffix, name, true) {
+                rules |= entry.rules;
+            }
+        }
+        rules
+    }
+
+    /// The candidates that allow every name of the list, in any number of lines; `None`
+    /// when a name is not an HTTP token (no rule allows it) or no candidate is left. The
+    /// list is present (not [`HeaderLines::is_absent`]).
+    #[inline]
+    pub(crate) fn allowing_list(
+        &self,
+        mut candidates: RuleSet,
+        lines: HeaderLines<'_>,
+    ) -> Option<RuleSet> {
+        // Every candidate allows every name (`AllowedHeader *`): only tokens are checked.
+        let check_names = candidates & !self.any != 0;
+        if let Some(line) = lines.single() {
+            return self.allowing_line(candidates, line, check_names);
+        }
+        for line in lines.lines() {
+            candidates = self.allowing_line(candidates, line, check_names)?;
+        }
+        Some(candidates)
+    }
+
+    /// [`HeaderIndex::allowing_list`] for one line: each item is looked up once. Names as
+    /// browsers send them (lower-case letters, digits, `-`) are looked up in place; others are
+    /// lower-cased into a buffer byte by byte.
+    #[inline]
+    fn allowing_line(
+        &self,
+        mut candidates: RuleSet,
+        line: &str,
+        check_names: bool,
+    ) -> Option<RuleSet> {
+        for item in list_items(line) {
+            let name = item.bytes;
+            let allowed = if !item.plain {
+                self.odd_name(name, check_names, candidates)?
+            } else if check_names {
+                self.allowing(name, name_head(name, 0, name.len()))
+            } else {
+                candidates
+            };
+            candidates &= allowed;
+            if candidates == 0 {
+                return None;
+            }
+        }
+        Some(candidates)
+    }
+
+    /// A name with upper-case letters or rarer bytes: lower-cased into a buffer byte by
+    /// byte. The rules that allow it; `None` when it is not a token.
+    #[cold]
+    fn odd_name(&self, name: &[u8], check_names: bool, candidates: RuleSet) -> Option<RuleSet> {
+        let mut lower = [0u8; NAME_BUF];
+        for (at, &b) in name.iter().enumerate() {
+            let byte = TOKEN_LOWER[usize::from(b)];
+            if byte == 0 {
+                return None;
+            }
+            // The index wraps for names longer than the buffer, which take the slow path.
+            lower[at % NAME_BUF] = byte;
+        }
+        if !check_names {
+            return Some(candidates);
+        }
+        Some(match lower.get(..name.len()) {
+            Some(lower) => self.allowing(lower, name_head(lower, 0, lower.len())),
+            // A token is ASCII, so this is text.
+            None => self.allowing_any_case(std::str::from_utf8(name).unwrap_or_default()),
+        })
+    }
+}
+
+/// An entry of the header index kept for names too long for the lower-casing buffer: a
+/// range of [`HeaderIndex::all_text`], with where its `*` is.
+#[derive(Debug, Clone)]
+struct LongNameEntry {
+    start: usize,
+    end: usize,
+    star: Option<usize>,
+    rules: RuleSet,
+}
+
+/// [`head_word`] of the name `bytes[at..at + len]`.
+#[inline]
+pub(crate) fn name_head(bytes: &[u8], at: usize, len: usize) -> u64 {
+    load_word(bytes, at) & len_mask(len)
+}
+
+/// The mask of the first `len` (at most 8) bytes of a little-endian word.
+#[inline]
+pub(crate) const fn len_mask(len: usize) -> u64 {
+    if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (len * 8)) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules whose entries match `name`, straight from the patterns.
+    fn reference(rules: &[Vec<String>], name: &str) -> RuleSet {
+        let mut set = 0;
+        for (i, entries) in rules.iter().enumerate() {
+            if entries
+                .iter()
+                .filter_map(|e| Pattern::header(e))
+                .any(|p| p.is_match(name))
+            {
+                set |= rule_bit(i);
+            }
+        }
+        set
+    }
+
+    fn rules(count: usize) -> Vec<Vec<String>> {
+        (0..count)
+            .map(|i| match i % 6 {
+                0 => vec![format!("X-Name-{i}"), "content-type".to_owned()],
+                1 => vec![format!("x-pre-{i}-*")],
+                2 => vec![format!("*-suf-{i}")],
+                3 => vec![format!("in-{i}*-fix")],
+                4 => vec!["*".to_owned()],
+                _ => vec![
+                    format!("a-much-longer-exact-header-name-{i}"),
+                    "x-amz-*".to_owned(),
+                ],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn header_index_agrees_with_the_patterns_small_and_large() {
+        for count in [6, 12, 90] {
+            let rules = rules(count);
+            let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+            assert_eq!(index.large.is_some(), count == 90, "{count} rules");
+            let mut names: Vec<String> = vec![
+                "content-type".into(),
+                "x-amz-date".into(),
+                "x-amz-".into(),
+                "x-am".into(),
+                "other".into(),
+            ];
+            for i in 0..count {
+                names.extend([
+                    format!("x-name-{i}"),
+                    format!("x-pre-{i}-tail"),
+                    format!("x-pre-{i}-"),
+                    format!("lead-suf-{i}"),
+                    format!("-suf-{i}"),
+                    format!("in-{i}-fix"),
+                    format!("in-{i}xx-fix"),
+                    format!("in-{i}"),
+                    format!("a-much-longer-exact-header-name-{i}"),
+                    format!("a-much-longer-exact-header-name-{i}x"),
+                ]);
+            }
+            for name in &names {
+                let lower = name.to_ascii_lowercase();
+                let expected = reference(&rules, name);
+                let head = name_head(lower.as_bytes(), 0, lower.len());
+                assert_eq!(index.allowing(lower.as_bytes(), head), expected, "{name}");
+                assert_eq!(index.allowing_any_case(name), expected, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn many_patterns_with_a_suffix_go_through_the_hash_maps() {
+        let rules: Vec<Vec<String>> = vec![
+            (0..40).map(|i| format!("p{i}.*-s{}", i % 3)).collect(),
+            vec!["content-type".to_owned()],
+        ];
+        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+        assert!(index.large.is_some());
+        for name in [
+            "p7.x-s1",
+            "p7.-s1",
+            "p7.x-s2",
+            "p39.q-s0",
+            "content-type",
+            "p1",
+        ] {
+            let head = name_head(name.as_bytes(), 0, name.len());
+            assert_eq!(
+                index.allowing(name.as_bytes(), head),
+                reference(&rules, name),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn lists_in_one_or_many_lines() {
+        let rules = [
+            vec!["content-type".to_owned(), "x-amz-*".to_owned()],
+            vec!["*".to_owned()],
+        ];
+        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+        let both = rule_bit(0) | rule_bit(1);
+        let one = |line| index.allowing_list(both, HeaderLines::one(line));
+        assert_eq!(one("content-type, X-Amz-Date"), Some(both));
+        assert_eq!(one(" ,content-type,, "), Some(both));
+        assert_eq!(one("authorization"), Some(rule_bit(1)));
+        assert_eq!(one("a b"), None);
+        assert_eq!(one("content-type x"), None);
+        let lines = ["content-type", "authorization"];
+        assert_eq!(
+            index.allowing_list(both, HeaderLines::many(&lines)),
+            Some(rule_bit(1))
+        );
+        let long = format!("x-amz-{}", "A".repeat(80));
+        assert_eq!(one(&long), Some(both));
+    }
+}
