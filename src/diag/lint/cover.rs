@@ -1,5 +1,5 @@
-//! Which rules have a pattern that covers a given entry, found by walking the entry through
-//! tries of every rule's patterns instead of comparing it with each pattern.
+//! Which rules have a pattern that covers a given entry, found by hashed lookups of the
+//! entry's heads and tails instead of comparing it with each pattern.
 //!
 //! A pattern `outer` covers an entry `inner` when every string `inner` matches, `outer`
 //! matches too. Both are single-`*` patterns; one with more `*`s covers nothing and is
@@ -10,14 +10,18 @@
 //!   `|P| + |S|` long, or when it equals an exact `outer`;
 //! - `inner` = `p*s` is covered when `p` starts with `P` and `s` ends with `S`.
 //!
-//! The index holds the `P`s in a trie, and at each trie node that ends some `P` a trie of the
-//! reversed `S`s that go with it. A query walks the entry's head down the first trie and, at
-//! each node with `S`s, its tail down that node's second trie: O(|entry| · (1 + g)) steps,
-//! where g is the number of distinct `P`s the entry starts with. Distinct `P`s of one entry
-//! have distinct lengths whose sum is at most C, the total length of the patterns, so
-//! g ≤ √(2C); in practice g is one or two (`*`, `x-amz-*`). No step allocates.
+//! The index keeps exact patterns in a hash map, and wildcard patterns grouped by `P`, each
+//! group a hash map of its `S`s. A query looks the entry up whole, then, for each length some
+//! `P` has, looks up the entry's head of that length, and in a group found, each of the
+//! group's `S` lengths that fits. Each lookup hashes at most the entry, so a query costs
+//! O(|entry| · (1 + h·(1 + t))) where h is the number of distinct `P` lengths and t the
+//! number of distinct `S` lengths in a group; distinct lengths sum to at most C, the total
+//! length of the patterns, so h, t ≤ √(2C). In real documents h and t are one to three (`*`,
+//! `x-amz-*`, `https://*.example.com`), so a query is O(|entry|). The maps use std's keyed
+//! hash, so crafted names cannot make them collide; no lookup allocates.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 /// A set of rule indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,173 +100,181 @@ impl RuleSet {
     }
 }
 
-/// A byte trie whose nodes are numbers; edges live in one map.
-#[derive(Default)]
-struct Trie {
-    edges: HashMap<(u32, u8), u32>,
-    nodes: u32,
+/// An entry as a map key: its bytes, compared and hashed with ASCII case ignored when
+/// `fold` is set (without a lower-case copy).
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    bytes: &'a [u8],
+    fold: bool,
 }
 
-impl Trie {
-    fn root(&mut self) -> u32 {
-        self.nodes += 1;
-        self.nodes - 1
-    }
-
-    fn child_or_insert(&mut self, node: u32, byte: u8) -> u32 {
-        let next = self.nodes;
-        let child = *self.edges.entry((node, byte)).or_insert(next);
-        if child == next {
-            self.nodes += 1;
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if self.fold {
+            self.bytes.eq_ignore_ascii_case(other.bytes)
+        } else {
+            self.bytes == other.bytes
         }
-        child
     }
+}
 
-    fn child(&self, node: u32, byte: u8) -> Option<u32> {
-        self.edges.get(&(node, byte)).copied()
+impl Eq for Key<'_> {}
+
+impl Hash for Key<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.bytes.len());
+        if !self.fold {
+            state.write(self.bytes);
+            return;
+        }
+        let mut chunk = [0u8; 64];
+        for part in self.bytes.chunks(chunk.len()) {
+            let lower = &mut chunk[..part.len()];
+            lower.copy_from_slice(part);
+            lower.make_ascii_lowercase();
+            state.write(lower);
+        }
     }
+}
+
+/// The rules of one key; a rule is listed once however often it repeats the pattern.
+fn mark(rules: &mut Vec<usize>, rule: usize) {
+    if rules.last() != Some(&rule) {
+        rules.push(rule);
+    }
+}
+
+/// The wildcard patterns that share one `P`.
+#[derive(Default)]
+struct Group<'a> {
+    /// The rules of each `S`.
+    tails: HashMap<Key<'a>, Vec<usize>>,
+    /// The distinct lengths of the `S`s, ascending.
+    lengths: Vec<usize>,
 }
 
 /// The patterns of every rule for one field (origins, or header names), indexed for
 /// [`CoverIndex::covering`].
-pub(super) struct CoverIndex {
-    ignore_case: bool,
-    /// The `P`s of wildcard patterns and the whole of exact ones; node 0 is the root.
-    heads: Trie,
-    /// Per node of `heads`: the rules with an exact pattern ending there.
-    exact: HashMap<u32, Vec<usize>>,
-    /// Per node of `heads`: the root of the trie of the reversed `S`s of the patterns whose
-    /// `P` ends there.
-    tails_root: HashMap<u32, u32>,
-    /// The reversed `S`s, one root per `P`.
-    tails: Trie,
-    /// Per node of `tails`: the rules with a pattern ending there.
-    wildcard: HashMap<u32, Vec<usize>>,
+pub(super) struct CoverIndex<'a> {
+    fold: bool,
+    /// The rules of each exact pattern.
+    exact: HashMap<Key<'a>, Vec<usize>>,
+    /// The wildcard patterns by `P`.
+    groups: HashMap<Key<'a>, Group<'a>>,
+    /// The distinct lengths of the `P`s, ascending.
+    lengths: Vec<usize>,
 }
 
-impl CoverIndex {
-    /// Indexes each rule's patterns; `field` gives a rule's list.
-    pub(super) fn new<'a, I>(rules: I, ignore_case: bool) -> Self
+impl<'a> CoverIndex<'a> {
+    /// Indexes each rule's patterns; `rules` gives each rule's list. `fold`: patterns match
+    /// with ASCII case ignored (header names).
+    pub(super) fn new<I>(rules: I, fold: bool) -> Self
     where
         I: IntoIterator<Item = &'a [String]>,
     {
-        let mut heads = Trie::default();
-        heads.root();
         let mut index = CoverIndex {
-            ignore_case,
-            heads,
+            fold,
             exact: HashMap::new(),
-            tails_root: HashMap::new(),
-            tails: Trie::default(),
-            wildcard: HashMap::new(),
+            groups: HashMap::new(),
+            lengths: Vec::new(),
         };
         for (rule, patterns) in rules.into_iter().enumerate() {
             for pattern in patterns {
                 index.insert(pattern.as_bytes(), rule);
             }
         }
+        index.lengths.sort_unstable();
+        index.lengths.dedup();
+        for group in index.groups.values_mut() {
+            group.lengths.sort_unstable();
+            group.lengths.dedup();
+        }
         index
     }
 
-    fn byte(&self, b: u8) -> u8 {
-        if self.ignore_case {
-            b.to_ascii_lowercase()
-        } else {
-            b
+    fn key(&self, bytes: &'a [u8]) -> Key<'a> {
+        Key {
+            bytes,
+            fold: self.fold,
         }
     }
 
-    fn insert(&mut self, pattern: &[u8], rule: usize) {
-        let mut stars = pattern.iter().enumerate().filter(|(_, b)| **b == b'*');
-        let (star, extra) = (stars.next(), stars.next());
-        if extra.is_some() {
-            return;
-        }
-        let head = star.map_or(pattern, |(at, _)| &pattern[..at]);
-        let mut node = 0;
-        for &b in head {
-            node = self.heads.child_or_insert(node, self.byte(b));
-        }
-        let rules = match star {
-            None => self.exact.entry(node).or_default(),
-            Some((at, _)) => {
-                let (tails, ignore_case) = (&mut self.tails, self.ignore_case);
-                let mut tail_node = *self.tails_root.entry(node).or_insert_with(|| tails.root());
-                for &b in pattern[at + 1..].iter().rev() {
-                    let b = if ignore_case {
-                        b.to_ascii_lowercase()
-                    } else {
-                        b
-                    };
-                    tail_node = tails.child_or_insert(tail_node, b);
-                }
-                self.wildcard.entry(tail_node).or_default()
+    fn insert(&mut self, pattern: &'a [u8], rule: usize) {
+        let (head, tail) = match split(pattern) {
+            Split::Exact => {
+                let key = self.key(pattern);
+                mark(self.exact.entry(key).or_default(), rule);
+                return;
             }
+            Split::Wildcard(head, tail) => (head, tail),
+            Split::Many => return,
         };
-        if rules.last() != Some(&rule) {
-            rules.push(rule);
-        }
+        let (head, tail) = (self.key(head), self.key(tail));
+        let group = self.groups.entry(head).or_insert_with(|| {
+            self.lengths.push(head.bytes.len());
+            Group::default()
+        });
+        let rules = group.tails.entry(tail).or_insert_with(|| {
+            group.lengths.push(tail.bytes.len());
+            Vec::new()
+        });
+        mark(rules, rule);
     }
 
     /// Adds to `out` every rule with a pattern that covers `entry`.
     pub(super) fn covering(&self, entry: &str, out: &mut RuleSet) {
         let entry = entry.as_bytes();
-        let mut stars = entry.iter().enumerate().filter(|(_, b)| **b == b'*');
-        let (star, extra) = (stars.next(), stars.next());
-        if extra.is_some() {
-            return;
-        }
         // The head the `P`s must start, the tail the `S`s must end, and whether `P` and `S`
         // must fit in the entry side by side (only an exact entry has that limit).
-        let (head, tail, exact) = match star {
-            None => (entry, entry, true),
-            Some((at, _)) => (&entry[..at], &entry[at + 1..], false),
+        let (head, tail, exact) = match split(entry) {
+            Split::Exact => (entry, entry, true),
+            Split::Wildcard(head, tail) => (head, tail, false),
+            Split::Many => return,
         };
-        let mut node = 0;
-        for depth in 0..=head.len() {
-            if let Some(&root) = self.tails_root.get(&node) {
-                let room = if exact {
-                    head.len() - depth
-                } else {
-                    tail.len()
-                };
-                self.tails_within(root, tail, room, out);
+        let add = |rules: &Vec<usize>, out: &mut RuleSet| {
+            for &rule in rules {
+                out.insert(rule);
             }
-            match head.get(depth) {
-                Some(&b) => match self.heads.child(node, self.byte(b)) {
-                    Some(next) => node = next,
-                    None => return,
-                },
-                None => {
-                    if exact {
-                        if let Some(rules) = self.exact.get(&node) {
-                            rules.iter().for_each(|&r| out.insert(r));
-                        }
-                    }
+        };
+        if exact {
+            if let Some(rules) = self.exact.get(&self.key(entry)) {
+                add(rules, out);
+            }
+        }
+        for &length in self.lengths.iter().take_while(|&&l| l <= head.len()) {
+            let Some(group) = self.groups.get(&self.key(&head[..length])) else {
+                continue;
+            };
+            let room = if exact {
+                head.len() - length
+            } else {
+                tail.len()
+            };
+            for &tail_length in group.lengths.iter().take_while(|&&l| l <= room) {
+                let end = &tail[tail.len() - tail_length..];
+                if let Some(rules) = group.tails.get(&self.key(end)) {
+                    add(rules, out);
                 }
             }
         }
     }
+}
 
-    /// Adds the rules of every `S` under `root` that ends `tail` and is at most `room` long.
-    fn tails_within(&self, root: u32, tail: &[u8], room: usize, out: &mut RuleSet) {
-        let mut node = root;
-        let mut bytes = tail.iter().rev();
-        for depth in 0..=room.min(tail.len()) {
-            if let Some(rules) = self.wildcard.get(&node) {
-                rules.iter().for_each(|&r| out.insert(r));
-            }
-            if depth == room {
-                return;
-            }
-            match bytes
-                .next()
-                .and_then(|&b| self.tails.child(node, self.byte(b)))
-            {
-                Some(next) => node = next,
-                None => return,
-            }
+/// A pattern taken apart at its `*`.
+enum Split<'a> {
+    Exact,
+    Wildcard(&'a [u8], &'a [u8]),
+    /// Two `*`s or more.
+    Many,
+}
+
+fn split(pattern: &[u8]) -> Split<'_> {
+    match memchr::memchr(b'*', pattern) {
+        None => Split::Exact,
+        Some(at) if memchr::memchr(b'*', &pattern[at + 1..]).is_none() => {
+            Split::Wildcard(&pattern[..at], &pattern[at + 1..])
         }
+        Some(_) => Split::Many,
     }
 }
 

@@ -23,8 +23,8 @@ const METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
 /// The indexes and scratch sets of one `lint` call.
 pub(super) struct Shadowing<'a> {
     rules: &'a [CorsRule],
-    origins: CoverIndex,
-    headers: CoverIndex,
+    origins: CoverIndex<'a>,
+    headers: CoverIndex<'a>,
     /// Per method of [`METHODS`]: the rules that list it.
     methods: [RuleSet; 5],
     /// The earlier rules that allow every header of the rule being checked.
