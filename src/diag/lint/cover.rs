@@ -103,9 +103,18 @@ impl RuleSet {
 /// An entry as a map key: its bytes, compared and hashed with ASCII case ignored when
 /// `fold` is set (without a lower-case copy).
 #[derive(Clone, Copy)]
-struct Key<'a> {
+pub(super) struct Key<'a> {
     bytes: &'a [u8],
     fold: bool,
+}
+
+impl<'a> Key<'a> {
+    pub(super) fn new(text: &'a str, fold: bool) -> Self {
+        Key {
+            bytes: text.as_bytes(),
+            fold,
+        }
+    }
 }
 
 impl PartialEq for Key<'_> {
@@ -171,14 +180,17 @@ impl<'a> CoverIndex<'a> {
     pub(super) fn new<I>(rules: I, fold: bool) -> Self
     where
         I: IntoIterator<Item = &'a [String]>,
+        I::IntoIter: Clone,
     {
+        let rules = rules.into_iter();
+        let entries = rules.clone().map(<[String]>::len).sum();
         let mut index = CoverIndex {
             fold,
-            exact: HashMap::new(),
+            exact: HashMap::with_capacity(entries),
             groups: HashMap::new(),
             lengths: Vec::new(),
         };
-        for (rule, patterns) in rules.into_iter().enumerate() {
+        for (rule, patterns) in rules.enumerate() {
             for pattern in patterns {
                 index.insert(pattern.as_bytes(), rule);
             }

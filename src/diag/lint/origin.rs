@@ -2,6 +2,7 @@
 //! without a dot, plain http and `null`. O(length of the entry) each, plus one hashed lookup
 //! when a fix names a corrected origin.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use super::{LintCode, Warnings};
@@ -85,14 +86,21 @@ fn is_loopback(host: &str) -> bool {
         || host == "[::1]"
 }
 
-/// The rule's origin entries, to keep a fix from suggesting one the rule already lists.
-struct Listed<'a>(HashSet<&'a str>);
+/// The rule's origin entries, to keep a fix from suggesting one the rule already lists. The
+/// set is made the first time a fix needs it: most rules need no fix.
+struct Listed<'a> {
+    origins: &'a [String],
+    set: OnceCell<HashSet<&'a str>>,
+}
 
 impl Listed<'_> {
     /// The fix that replaces `entry` by `corrected`: write it, or, when the rule already
     /// lists it, remove `entry`.
     fn replace(&self, entry: &str, corrected: &str, write: impl FnOnce() -> String) -> String {
-        if self.0.contains(corrected) {
+        let set = self
+            .set
+            .get_or_init(|| self.origins.iter().map(String::as_str).collect());
+        if set.contains(corrected) {
             format!("remove {entry:?}: the rule already lists {corrected:?}")
         } else {
             write()
@@ -102,7 +110,10 @@ impl Listed<'_> {
 
 /// Every origin check, on every `AllowedOrigin` entry of the rule.
 pub(super) fn checks(out: &mut Warnings, rule: &CorsRule) {
-    let listed = Listed(rule.allowed_origins.iter().map(String::as_str).collect());
+    let listed = Listed {
+        origins: &rule.allowed_origins,
+        set: OnceCell::new(),
+    };
     for entry in &rule.allowed_origins {
         entry_checks(out, entry, &listed);
     }

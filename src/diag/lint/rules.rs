@@ -1,10 +1,11 @@
 //! The checks of one rule's lists as a whole: origin `*` with write methods, duplicated
 //! values, the `ETag` of uploads, needless `ExposeHeader`s and `MaxAgeSeconds`. Each is
-//! O(size of the rule): duplicates are found through a hash set of borrowed values.
+//! O(size of the rule): duplicates are found through a hash set of borrowed values (names
+//! hashed with their case folded in place).
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
+use super::cover::Key;
 use super::{BROWSER_MAX_AGE_SECONDS, LintCode, SAFELISTED_RESPONSE_HEADERS, Warnings};
 use crate::model::CorsRule;
 
@@ -41,39 +42,6 @@ fn allowed(rule: &CorsRule, methods: &[&'static str]) -> Vec<&'static str> {
         .collect()
 }
 
-/// A value as a set key: as written, or with ASCII case ignored (hashing the lower-case
-/// bytes in place, without a lower-case copy).
-#[derive(Clone, Copy)]
-struct Key<'a> {
-    value: &'a str,
-    ignore_case: bool,
-}
-
-impl PartialEq for Key<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        if self.ignore_case {
-            self.value.eq_ignore_ascii_case(other.value)
-        } else {
-            self.value == other.value
-        }
-    }
-}
-
-impl Eq for Key<'_> {}
-
-impl Hash for Key<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        if self.ignore_case {
-            for b in self.value.bytes() {
-                state.write_u8(b.to_ascii_lowercase());
-            }
-            state.write_usize(self.value.len());
-        } else {
-            self.value.hash(state);
-        }
-    }
-}
-
 pub(super) fn duplicates(out: &mut Warnings, rule: &CorsRule) {
     let lists: [(&str, &[String], bool); 4] = [
         ("AllowedOrigin", &rule.allowed_origins, false),
@@ -81,13 +49,14 @@ pub(super) fn duplicates(out: &mut Warnings, rule: &CorsRule) {
         ("AllowedHeader", &rule.allowed_headers, true),
         ("ExposeHeader", &rule.expose_headers, true),
     ];
-    let mut seen: HashSet<Key<'_>> = HashSet::new();
+    let longest = lists.iter().map(|(_, values, _)| values.len()).max();
+    let mut seen: HashSet<Key<'_>> = HashSet::with_capacity(longest.unwrap_or(0));
     let mut reported: HashSet<Key<'_>> = HashSet::new();
     for (field, values, ignore_case) in lists {
         seen.clear();
         reported.clear();
         for value in values {
-            let key = Key { value, ignore_case };
+            let key = Key::new(value, ignore_case);
             if !seen.insert(key) && reported.insert(key) {
                 let extra = if ignore_case {
                     " (names ignore case)"

@@ -8,10 +8,14 @@
 //! Cost: both fields' patterns are indexed once ([`CoverIndex`]); each entry of the
 //! configuration is then looked up once, giving the set of rules that cover it, and sets are
 //! combined a machine word (64 rules) at a time. A rule's header coverage is the intersection
-//! over its headers, computed once, not per (origin, method) pair. With E entries, r rules and
-//! C bytes: O(C·(1 + g) + E·r/64) where g ≤ √(2C) bounds the distinct wildcard heads an entry
-//! starts with (one or two in real documents). S3 allows at most 100 rules, so r/64 ≤ 2
-//! there; a configuration that is not valid can have up to C rules, hence the r/64 term.
+//! over its headers, computed once, not per (origin, method) pair, and a rule whose headers no
+//! earlier rule covers stops there. With E entries, r rules and C bytes: O(C + E·r/64) when
+//! the patterns have a bounded number of distinct head and tail lengths (every real
+//! document: `*`, `x-amz-*`, `https://*.example.com`), and O(C·√C + E·r/64) at worst, when an
+//! entry's head must be looked up at up to √(2C) distinct lengths (see [`CoverIndex`]). S3
+//! allows at most 100 rules, so r/64 ≤ 2 there; a configuration that is not valid can have up
+//! to C rules, hence the r/64 term (quadratic in C, with a constant of 1/64 of a word
+//! operation, only for configurations S3 refuses).
 
 use super::cover::{CoverIndex, RuleSet};
 use super::{LintCode, Warnings};
