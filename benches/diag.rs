@@ -3,7 +3,7 @@
 //! parsing the same document) can be checked on any machine.
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bucket_cors::lint::lint;
 use bucket_cors::{CorsConfiguration, CorsEngine, CorsRequest};
@@ -36,7 +36,44 @@ fn hardest_request(config: &CorsConfiguration) -> (String, String) {
     (origin, headers.join(","))
 }
 
+/// The fastest of `runs` runs of `f`.
+fn fastest<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(f());
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// With `DIAG_RATIOS` set, prints each case's fastest parse and lint (of 200 runs, taken in
+/// turn so that a busy machine slows both alike) and their ratio, as a Markdown table.
+fn ratios() {
+    if std::env::var_os("DIAG_RATIOS").is_none() {
+        return;
+    }
+    println!("| case | bytes | parse | lint | lint / parse |");
+    println!("|---|---|---|---|---|");
+    for case in diag_cases::all() {
+        let (_, config) = CorsConfiguration::parse(&case.document).expect("the case parses");
+        let (mut parse, mut linted) = (Duration::MAX, Duration::MAX);
+        for _ in 0..20 {
+            parse = parse.min(fastest(10, || CorsConfiguration::parse(&case.document)));
+            linted = linted.min(fastest(10, || lint(&config)));
+        }
+        println!(
+            "| {} | {} | {parse:.2?} | {linted:.2?} | {:.1}x |",
+            case.name,
+            case.document.len(),
+            linted.as_secs_f64() / parse.as_secs_f64()
+        );
+    }
+}
+
 fn diag(c: &mut Criterion) {
+    ratios();
     for case in diag_cases::all() {
         let mut group = c.benchmark_group(format!("diag/{}", case.name));
         group.throughput(Throughput::Bytes(case.document.len() as u64));
