@@ -1,7 +1,9 @@
 //! The CLI's argument and `--header` parsing, property-tested: whatever arguments `eval` is
 //! given, it either answers with a valid evaluation (exit 0, the response on standard output,
 //! only notes on standard error) or refuses cleanly (exit 2, one line on standard error,
-//! nothing on standard output). Never a panic, never a multi-line error.
+//! nothing on standard output). Never a panic, never a multi-line error. Unix only: it passes
+//! arguments that are not UTF-8.
+#![cfg(unix)]
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
