@@ -749,3 +749,139 @@ fn explain_of_long_wildcard_patterns() {
         Some(header_pattern.as_str())
     );
 }
+
+// ---- lint ----
+//
+// Near-64 KB documents built for the worst case of each lint (benches/support/diag_cases.rs;
+// `benches/diag.rs` times the same documents). Each asserts the warnings and a time bound
+// fifty times or more over the time measured in a debug build, so it cannot flake on a slow
+// machine but fails on a return to polynomial time (the cubic lint took minutes on the first).
+
+#[path = "../benches/support/diag_cases.rs"]
+mod diag_cases;
+
+mod lint_cases {
+    use std::time::{Duration, Instant};
+
+    use bucket_cors::lint::{LintCode, Warning, lint};
+    use bucket_cors::s3::MAX_DOCUMENT_BYTES;
+    use bucket_cors::{CorsConfiguration, Format};
+
+    use super::diag_cases::{self, DiagCase};
+
+    /// The time bound of every case: at least 50 times the slowest lint of these documents
+    /// measured in a debug build (37 ms, on a shared two-core machine; see
+    /// docs/robustness-diag.md). The cubic lint took minutes on the first case.
+    const BOUND: Duration = Duration::from_secs(2);
+
+    /// Parses the case's document, lints it (the best of three runs) and checks the time.
+    fn lint_within(case: &DiagCase, bound: Duration) -> Vec<Warning> {
+        assert!(
+            case.document.len() <= MAX_DOCUMENT_BYTES
+                && case.document.len() > MAX_DOCUMENT_BYTES - 2048,
+            "{}: {} bytes",
+            case.name,
+            case.document.len()
+        );
+        let (_, config) = CorsConfiguration::parse(&case.document).expect("the case parses");
+        let mut best = Duration::MAX;
+        let mut warnings = Vec::new();
+        for _ in 0..3 {
+            let start = Instant::now();
+            warnings = lint(&config);
+            best = best.min(start.elapsed());
+        }
+
+        assert!(
+            best < bound,
+            "{}: lint took {best:?}, bound {bound:?}",
+            case.name
+        );
+        warnings
+    }
+
+    /// The (rule, code) of each warning.
+    fn codes(warnings: &[Warning]) -> Vec<(Option<usize>, LintCode)> {
+        warnings.iter().map(|w| (w.rule, w.code)).collect()
+    }
+
+    #[test]
+    fn lint_of_many_origins_by_many_headers() {
+        let case = diag_cases::fit(
+            "origins-by-headers",
+            Format::Json,
+            diag_cases::origins_by_headers,
+        );
+        assert!(case.n > 600, "{}", case.n);
+        let warnings = lint_within(&case, BOUND);
+        assert_eq!(codes(&warnings), [(Some(1), LintCode::UnreachableRule)]);
+        assert!(
+            warnings[0].message.contains("rule 0 matches"),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn lint_of_many_wildcard_origins_and_headers() {
+        let case = diag_cases::fit("wildcards", Format::S3Xml, diag_cases::wildcards);
+        assert!(case.n > 150, "{}", case.n);
+        let warnings = lint_within(&case, BOUND);
+        // Rule 1 lists one origin no pattern covers; rule 2, without it, is shadowed.
+        assert_eq!(codes(&warnings), [(Some(2), LintCode::UnreachableRule)]);
+        assert!(
+            warnings[0].message.contains("rule 0 matches"),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn lint_of_many_duplicate_values() {
+        let case = diag_cases::fit("duplicates", Format::S3Xml, diag_cases::duplicates);
+        assert!(case.n > 180, "{}", case.n);
+        let warnings = lint_within(&case, BOUND);
+        assert_eq!(warnings.len(), 3 * case.n);
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w.rule == Some(0) && w.code == LintCode::Duplicate)
+        );
+        let headers = warnings
+            .iter()
+            .filter(|w| w.message.contains("(names ignore case)"))
+            .count();
+        assert_eq!(headers, 2 * case.n);
+    }
+
+    #[test]
+    fn lint_of_many_rules_shadowing_each_other() {
+        let case = diag_cases::fit("shadowing", Format::Json, diag_cases::shadowing);
+        let first = diag_cases::SHADOWING_FIRST;
+        let warnings = lint_within(&case, BOUND);
+        let expected: Vec<_> = (first..2 * first)
+            .map(|rule| (Some(rule), LintCode::UnreachableRule))
+            .collect();
+        assert_eq!(codes(&warnings), expected);
+        let all: Vec<String> = (0..first).map(|r| r.to_string()).collect();
+        let together = format!("rules {} together match", all.join(", "));
+        assert!(
+            warnings.iter().all(|w| w.message.contains(&together)),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn lint_of_long_wildcard_patterns() {
+        let case = diag_cases::fit("long-wildcards", Format::S3Xml, diag_cases::long_wildcards);
+        assert!(case.n > 100, "{}", case.n);
+        let warnings = lint_within(&case, BOUND);
+        assert_eq!(codes(&warnings), [(Some(1), LintCode::UnreachableRule)]);
+        assert!(
+            warnings[0].message.contains("rule 0 matches"),
+            "{}",
+            warnings[0]
+        );
+    }
+}

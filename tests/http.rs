@@ -563,3 +563,38 @@ fn a_request_with_many_headers_gives_the_same_view() {
     assert_eq!(items, ["content-type", "x-amz-date"]);
     assert!(matches!(engine().evaluate(&view), Decision::Preflight(_)));
 }
+
+/// A `Vary` name the host's `Vary` already lists is not written again (found by the `http`
+/// fuzz target: a host `Vary: origin` got a second `Origin`).
+#[test]
+fn vary_names_the_host_already_lists_are_not_repeated() {
+    let engine = engine();
+    let req = preflight(APP.as_bytes(), "GET", &[]);
+    let decision = engine.evaluate(&request_from_http(&req, ResourceType::Object));
+    let written = |host: &[&'static str]| {
+        let mut out = HeaderMap::new();
+        for value in host {
+            out.append("vary", HeaderValue::from_static(value));
+        }
+        write_headers(&decision, req.headers(), &mut out);
+        all(&out, "vary")
+    };
+    assert_eq!(
+        written(&["origin"]),
+        [
+            "origin",
+            "Access-Control-Request-Headers, Access-Control-Request-Method"
+        ]
+    );
+    assert_eq!(
+        written(&[
+            "Accept-Encoding, ORIGIN",
+            "access-control-request-method,Access-Control-Request-Headers"
+        ]),
+        [
+            "Accept-Encoding, ORIGIN",
+            "access-control-request-method,Access-Control-Request-Headers"
+        ]
+    );
+    assert_eq!(written(&["*"]), ["*"]);
+}

@@ -503,6 +503,61 @@ fn fixes_name_the_corrected_origin() {
     assert!(message.contains("https://evilexample.com"), "{message}");
 }
 
+/// A fix never says to write an origin the rule already lists: it says to remove the entry.
+#[test]
+fn fixes_never_suggest_an_origin_the_rule_lists() {
+    let fixes = |list: &[&str]| -> Vec<(LintCode, String)> {
+        lint(&origins(list))
+            .into_iter()
+            .map(|w| (w.code, w.fix))
+            .collect()
+    };
+    let cases: [(&[&str], LintCode, &str); 6] = [
+        (
+            &["https://example.com", "https://example.com/"],
+            LintCode::OriginPath,
+            "remove \"https://example.com/\": the rule already lists \"https://example.com\"",
+        ),
+        (
+            &["example.com", "https://example.com"],
+            LintCode::OriginNoScheme,
+            "remove \"example.com\": the rule already lists \"https://example.com\"",
+        ),
+        (
+            &["https://Example.com", "https://example.com"],
+            LintCode::OriginUppercase,
+            "remove \"https://Example.com\": the rule already lists \"https://example.com\"",
+        ),
+        (
+            &["https://example.com", "https://example.com:443"],
+            LintCode::OriginDefaultPort,
+            "remove \"https://example.com:443\": the rule already lists \"https://example.com\"",
+        ),
+        (
+            &["https://*.example.com", "https://*example.com"],
+            LintCode::OriginWildcardWithoutDot,
+            "remove \"https://*example.com\": the rule already lists \"https://*.example.com\"",
+        ),
+        (
+            &["http://example.com", "https://example.com"],
+            LintCode::InsecureOrigin,
+            "remove \"http://example.com\": the rule already lists \"https://example.com\"",
+        ),
+    ];
+    for (list, code, expected) in cases {
+        let found = fixes(list);
+        assert!(
+            found.contains(&(code, expected.to_owned())),
+            "{list:?}: {found:?}"
+        );
+    }
+    // Without the corrected origin, the fix still says to write it.
+    assert!(fixes(&["http://example.com"]).contains(&(
+        LintCode::InsecureOrigin,
+        "serve the site over https and write \"https://example.com\"".to_owned()
+    )));
+}
+
 #[test]
 fn codes_are_stable_kebab_case_names() {
     let names: Vec<&str> = LintCode::ALL.iter().map(|c| c.as_str()).collect();

@@ -199,7 +199,8 @@ pub fn request_from_http<B>(request: &Request<B>, resource: ResourceType) -> Cor
 /// `request` is the request's header map: the echoed `Origin` and, when the request already
 /// sent it in S3's form, the `Access-Control-Allow-Headers` value reuse its values instead
 /// of copying them. The `Access-Control-*` headers replace any the map holds; `Vary` is
-/// appended as a further line, so a `Vary` set by the host stays.
+/// appended as a further line, so a `Vary` set by the host stays, and names the host's
+/// `Vary` already lists (or its `*`) are not repeated.
 pub fn write_headers(decision: &Decision<'_>, request: &HeaderMap, response: &mut HeaderMap) {
     HeaderTable::EMPTY.write_headers(decision, request, response);
 }
@@ -444,12 +445,34 @@ fn prepared(value: Option<&HeaderValue>, text: &str) -> Option<HeaderValue> {
 }
 
 fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
+    let Some(vary) = vary else { return };
     let value = match vary {
-        None => return,
-        Some(Vary::Cors) => VARY_CORS.clone(),
-        Some(Vary::Origin) => VARY_ORIGIN.clone(),
+        Vary::Cors => VARY_CORS.clone(),
+        Vary::Origin => VARY_ORIGIN.clone(),
     };
-    response.append(header::VARY, value);
+    if !response.contains_key(header::VARY) {
+        response.append(header::VARY, value);
+        return;
+    }
+    // The host set a `Vary`: add only the names it does not list yet.
+    let listed = |name: &str| {
+        response.get_all(header::VARY).iter().any(|line| {
+            line.as_bytes().split(|&b| b == b',').any(|token| {
+                let token = token.trim_ascii();
+                token == b"*" || token.eq_ignore_ascii_case(name.as_bytes())
+            })
+        })
+    };
+    let names = vary.as_str().split(',').map(str::trim);
+    let missing: Vec<&str> = names.clone().filter(|name| !listed(name)).collect();
+    if missing.len() == names.count() {
+        response.append(header::VARY, value);
+    } else if !missing.is_empty() {
+        // The engine's names are tokens, so the joined list is a valid value.
+        if let Ok(value) = HeaderValue::from_str(&missing.join(", ")) {
+            response.append(header::VARY, value);
+        }
+    }
 }
 
 /// `Access-Control-Allow-Headers` rendered from the requested list.

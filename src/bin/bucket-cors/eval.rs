@@ -24,7 +24,7 @@ pub(crate) struct EvalArgs {
     no_config: bool,
     /// The request's HTTP method, for example OPTIONS for a preflight (case-sensitive, as in
     /// HTTP: options is not a preflight).
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
     method: String,
     /// A request header, 'Name: value'; repeat it for several headers or lines.
     #[arg(long, value_name = "NAME: VALUE", value_parser = parse_header)]
@@ -61,6 +61,15 @@ fn parse_header(arg: &str) -> Result<(String, String), String> {
         return Err(format!("header name {name:?} is not an HTTP token"));
     }
     Ok((name.to_owned(), value.trim_matches([' ', '\t']).to_owned()))
+}
+
+/// Reads `--method`: an HTTP method is a token, so one with a space or a control character
+/// (which would also break the one-line notes) is refused.
+fn parse_method(arg: &str) -> Result<String, String> {
+    if arg.is_empty() || !arg.bytes().all(is_token_byte) {
+        return Err(format!("method {arg:?} is not an HTTP token"));
+    }
+    Ok(arg.to_owned())
 }
 
 fn is_token_byte(b: u8) -> bool {

@@ -1,209 +1,17 @@
-//! Warnings for configurations S3 accepts but that do not do what their authors meant.
-//!
-//! [`lint`](crate::lint::lint) reads a [`CorsConfiguration`](crate::CorsConfiguration) and
-//! returns one [`Warning`](crate::lint::Warning) per pitfall, each with the rule it is about,
-//! a stable [`LintCode`](crate::lint::LintCode), a one-line reason and a fix. A server can
-//! show them to its user when `PutBucketCors` succeeds; the `bucket-cors lint` command prints
-//! them for people and CI pipelines.
-//!
-//! ```
-//! use bucket_cors::CorsConfiguration;
-//! use bucket_cors::lint::{LintCode, lint};
-//!
-//! let config = CorsConfiguration::from_s3_xml(br#"
-//!     <CORSConfiguration>
-//!       <CORSRule>
-//!         <AllowedOrigin>https://app.example.com/</AllowedOrigin>
-//!         <AllowedMethod>GET</AllowedMethod>
-//!       </CORSRule>
-//!     </CORSConfiguration>"#)?;
-//! let warnings = lint(&config);
-//! assert_eq!(warnings.len(), 1);
-//! assert_eq!(warnings[0].rule, Some(0));
-//! assert_eq!(warnings[0].code, LintCode::OriginPath);
-//! assert_eq!(warnings[0].code.as_str(), "origin-path");
-//! # Ok::<(), bucket_cors::ConfigError>(())
-//! ```
-//!
-//! Every check is conservative: a warning names something that is certainly wrong or risky,
-//! never a guess: [`LintCode::UnreachableRule`](crate::lint::LintCode::UnreachableRule), for
-//! example, fires only when earlier rules provably match every request the rule could match.
-//! The lints read any configuration, valid or not, and never panic.
+//! The first implementation of the lints, straight from their definitions, kept as the
+//! reference the bounded one is checked against (`lint new == lint old` on generated
+//! configurations). Only the fixes differ: the bounded lints never suggest writing an origin
+//! the rule already lists.
 
 use std::collections::HashSet;
-use std::fmt;
 
+use super::{BROWSER_MAX_AGE_SECONDS, LintCode, SAFELISTED_RESPONSE_HEADERS, Warning, Warnings};
 use crate::model::CorsMethod;
 use crate::model::{CorsConfiguration, CorsRule};
 
-/// The longest preflight cache a browser honours: Chromium caps `Access-Control-Max-Age` at
-/// 7200 seconds (Firefox at 86400). See
-/// [MDN](https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Access-Control-Max-Age).
-pub const BROWSER_MAX_AGE_SECONDS: u32 = 7200;
-
-/// The [CORS-safelisted response headers](https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name):
-/// scripts may always read them, so exposing them does nothing.
-pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
-    "Cache-Control",
-    "Content-Language",
-    "Content-Length",
-    "Content-Type",
-    "Expires",
-    "Last-Modified",
-    "Pragma",
-];
-
-/// What a [`Warning`] is about. [`LintCode::as_str`] gives a stable kebab-case name for
-/// scripts and configuration files.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LintCode {
-    /// `origin-path`: an `AllowedOrigin` with a path or a trailing slash
-    /// (`https://app.example.com/`). An `Origin` header never has one, so it never matches.
-    OriginPath,
-    /// `origin-no-scheme`: an `AllowedOrigin` without a scheme (`app.example.com`). An
-    /// `Origin` header always has one, so it never matches.
-    OriginNoScheme,
-    /// `origin-uppercase`: upper-case letters in an `AllowedOrigin`'s scheme or host. Browsers
-    /// send them in lower case and S3 compares origins case-sensitively.
-    OriginUppercase,
-    /// `origin-default-port`: an explicit default port (`:443` on https, `:80` on http).
-    /// Browsers leave it out of `Origin`, so the entry never matches.
-    OriginDefaultPort,
-    /// `origin-wildcard-without-dot`: a `*` not followed by a dot before the domain
-    /// (`https://*example.com`), which also matches other domains (`https://evilexample.com`).
-    OriginWildcardWithoutDot,
-    /// `null-origin`: `null` as an `AllowedOrigin`. Sandboxed iframes, `file:` and `data:`
-    /// pages and some redirects send `Origin: null`, and any site can make one.
-    NullOrigin,
-    /// `wildcard-origin-write`: origin `*` in a rule that allows `PUT`, `POST` or `DELETE`:
-    /// every web page may send those requests from its visitors' browsers.
-    WildcardOriginWrite,
-    /// `insecure-origin`: a plain `http://` origin (loopback hosts excepted): a network
-    /// attacker can inject script into that page and use its access.
-    InsecureOrigin,
-    /// `unreachable-rule`: earlier rules match every request this rule would, so it never
-    /// answers.
-    UnreachableRule,
-    /// `duplicate`: a value listed twice in one rule, or an `ID` used by an earlier rule.
-    Duplicate,
-    /// `etag-not-exposed`: `PUT` or `POST` allowed without `ETag` in `ExposeHeader`; browser
-    /// multipart uploads need to read each part's `ETag`.
-    EtagNotExposed,
-    /// `needless-expose-header`: an `Access-Control-*` header or a CORS-safelisted response
-    /// header in `ExposeHeader`, where it does nothing.
-    NeedlessExposeHeader,
-    /// `max-age-too-long`: `MaxAgeSeconds` beyond what browsers honour
-    /// ([`BROWSER_MAX_AGE_SECONDS`]).
-    MaxAgeTooLong,
-}
-
-impl LintCode {
-    /// Every code, in the order [`lint`] checks them within a rule.
-    pub const ALL: [LintCode; 13] = [
-        LintCode::UnreachableRule,
-        LintCode::OriginNoScheme,
-        LintCode::OriginPath,
-        LintCode::OriginUppercase,
-        LintCode::OriginDefaultPort,
-        LintCode::OriginWildcardWithoutDot,
-        LintCode::InsecureOrigin,
-        LintCode::NullOrigin,
-        LintCode::WildcardOriginWrite,
-        LintCode::Duplicate,
-        LintCode::EtagNotExposed,
-        LintCode::NeedlessExposeHeader,
-        LintCode::MaxAgeTooLong,
-    ];
-
-    /// The stable kebab-case name, for example `"origin-path"`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            LintCode::OriginPath => "origin-path",
-            LintCode::OriginNoScheme => "origin-no-scheme",
-            LintCode::OriginUppercase => "origin-uppercase",
-            LintCode::OriginDefaultPort => "origin-default-port",
-            LintCode::OriginWildcardWithoutDot => "origin-wildcard-without-dot",
-            LintCode::NullOrigin => "null-origin",
-            LintCode::WildcardOriginWrite => "wildcard-origin-write",
-            LintCode::InsecureOrigin => "insecure-origin",
-            LintCode::UnreachableRule => "unreachable-rule",
-            LintCode::Duplicate => "duplicate",
-            LintCode::EtagNotExposed => "etag-not-exposed",
-            LintCode::NeedlessExposeHeader => "needless-expose-header",
-            LintCode::MaxAgeTooLong => "max-age-too-long",
-        }
-    }
-
-    /// The code of a kebab-case name, the inverse of [`LintCode::as_str`].
-    ///
-    /// ```
-    /// use bucket_cors::lint::LintCode;
-    /// assert_eq!(LintCode::from_name("null-origin"), Some(LintCode::NullOrigin));
-    /// assert_eq!(LintCode::from_name("no-such-lint"), None);
-    /// ```
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<LintCode> {
-        LintCode::ALL.into_iter().find(|code| code.as_str() == name)
-    }
-}
-
-impl std::str::FromStr for LintCode {
-    type Err = crate::error::UnknownName;
-
-    /// As [`LintCode::from_name`].
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        LintCode::from_name(name)
-            .ok_or_else(|| crate::error::UnknownName::new("lint code", name, &LINT_NAMES))
-    }
-}
-
-/// Every code's name, in [`LintCode::ALL`] order.
-const LINT_NAMES: [&str; LintCode::ALL.len()] = {
-    let mut names = [""; LintCode::ALL.len()];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = LintCode::ALL[i].as_str();
-        i += 1;
-    }
-    names
-};
-
-impl fmt::Display for LintCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One pitfall found in a configuration.
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Warning {
-    /// The 0-based index of the rule it is about, or `None` for the configuration as a whole.
-    pub rule: Option<usize>,
-    /// What kind of pitfall.
-    pub code: LintCode,
-    /// Why it is a problem, in one line.
-    pub message: String,
-    /// What to change, in one line.
-    pub fix: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(rule) = self.rule {
-            write!(f, "rule {rule}: ")?;
-        }
-        write!(f, "{} [{}]; fix: {}", self.message, self.code, self.fix)
-    }
-}
-
-/// Checks a configuration for the pitfalls people hit, rule by rule in document order.
-///
-/// An empty list means no warning. See [`LintCode`] for every check.
-#[must_use]
-pub fn lint(config: &CorsConfiguration) -> Vec<Warning> {
+/// The first implementation of [`lint`](super::lint): quadratic to cubic, kept as the
+/// reference the indexed one must agree with.
+pub(super) fn lint(config: &CorsConfiguration) -> Vec<Warning> {
     let mut out = Warnings::default();
     let mut ids: Vec<(&str, usize)> = Vec::new();
     for (index, rule) in config.rules.iter().enumerate() {
@@ -241,23 +49,6 @@ pub fn lint(config: &CorsConfiguration) -> Vec<Warning> {
         }
     }
     out.list
-}
-
-#[derive(Default)]
-struct Warnings {
-    rule: Option<usize>,
-    list: Vec<Warning>,
-}
-
-impl Warnings {
-    fn push(&mut self, code: LintCode, message: String, fix: String) {
-        self.list.push(Warning {
-            rule: self.rule,
-            code,
-            message,
-            fix,
-        });
-    }
 }
 
 /// An `AllowedOrigin` entry taken apart the way a browser writes `Origin`:
@@ -641,34 +432,143 @@ fn pattern_covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::pattern_covers;
+mod agreement {
+    use proptest::prelude::*;
 
+    use crate::model::{CorsConfiguration, CorsRule};
+
+    /// Entries from a small alphabet, so that rules overlap, cover and shadow each other often:
+    /// mostly one of `whole`, sometimes pieces of `alphabet` put together.
+    fn entry(
+        whole: &'static [&'static str],
+        alphabet: &'static [&'static str],
+    ) -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(whole).prop_map(str::to_owned),
+            1 => prop::collection::vec(prop::sample::select(alphabet), 0..5)
+                .prop_map(|parts| parts.concat()),
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = CorsRule> {
+        let origin = entry(
+            &[
+                "*",
+                "*",
+                "https://a",
+                "https://*",
+                "https://*",
+                "https://*.a",
+                "https://b.a",
+                "https://*a",
+                "http://a",
+                "https://a/",
+                "a",
+                "*b*",
+            ],
+            &["*", "https://", "http://", "a", "b", ".", "A", "/", ":443"],
+        );
+        let method = prop::sample::select(
+            &[
+                "GET", "GET", "GET", "PUT", "PUT", "HEAD", "POST", "DELETE", "get", "PATCH",
+            ][..],
+        );
+        let header = entry(
+            &[
+                "*", "*", "x-*", "x-*", "X-A", "x-a", "x-*-b", "x-a-b", "*-b", "a*b*",
+            ],
+            &["*", "x", "X", "-", "a", "b"],
+        );
+        (
+            prop::collection::vec(origin, 0..3),
+            prop::collection::vec(method, 0..3),
+            prop::collection::vec(header, 0..3),
+            prop::collection::vec(
+                prop::sample::select(&["ETag", "etag", "*", "Content-Type", "x"][..]),
+                0..3,
+            ),
+            prop::option::of(prop::sample::select(&["a", "b"][..])),
+            prop::option::of(prop::sample::select(&[0u32, 7200, 7201][..])),
+        )
+            .prop_map(|(origins, methods, headers, expose, id, max_age)| {
+                let mut rule = CorsRule::new()
+                    .allowed_origins(origins)
+                    .allowed_methods(methods)
+                    .allowed_headers(headers)
+                    .expose_headers(expose);
+                rule.id = id.map(str::to_owned);
+                rule.max_age_seconds = max_age;
+                rule
+            })
+    }
+
+    /// The generator reaches the interesting cases: unreachable rules (covered by one rule and
+    /// by several) and fixes that differ from the reference's.
     #[test]
-    fn coverage_of_single_wildcard_patterns() {
-        let cases = [
-            ("*", "https://a.example", false, true),
-            ("*", "https://*.example", false, true),
-            ("https://*.example", "https://a.example", false, true),
-            ("https://*.example", "https://*.a.example", false, true),
-            ("https://*.example", "https://*.example.org", false, false),
-            ("https://*.example", "http://a.example", false, false),
-            ("https://a.example", "https://*.example", false, false),
-            ("https://a.example", "https://a.example", false, true),
-            ("https://A.example", "https://a.example", false, false),
-            ("x-amz-*", "X-Amz-Date", true, true),
-            ("x-amz-*", "x-amz-meta-*", true, true),
-            ("x-amz-meta-*", "x-amz-*", true, false),
-            ("ab*ba", "aba", false, false),
-            ("*a*", "a", false, false),
-        ];
-        for (outer, inner, ignore_case, expected) in cases {
-            assert_eq!(
-                pattern_covers(outer, inner, ignore_case),
-                expected,
-                "{outer:?} covers {inner:?}"
-            );
+    fn generated_configurations_shadow_and_repeat() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let (mut one, mut several, mut changed_fix) = (0, 0, 0);
+        for _ in 0..4000 {
+            let rules = prop::collection::vec(rule(), 0..7)
+                .new_tree(&mut runner)
+                .unwrap()
+                .current();
+            let config = CorsConfiguration::new(rules);
+            for (new, old) in super::super::lint(&config).iter().zip(super::lint(&config)) {
+                if new.code == crate::lint::LintCode::UnreachableRule {
+                    if new.message.contains("rules ") {
+                        several += 1
+                    } else {
+                        one += 1
+                    }
+                }
+                changed_fix += usize::from(new.fix != old.fix);
+            }
+        }
+        assert!(
+            one > 50 && several > 1 && changed_fix > 50,
+            "{one} {several} {changed_fix}"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The bounded lints find the same warnings, in the same order with the same texts,
+        /// as the reference; only a fix that would write an origin the rule already lists
+        /// differs, and it then says to remove the entry.
+        #[test]
+        fn bounded_lint_equals_the_reference(rules in prop::collection::vec(rule(), 0..7)) {
+            let config = CorsConfiguration::new(rules);
+            let new = super::super::lint(&config);
+            let old = super::lint(&config);
+            prop_assert_eq!(new.len(), old.len());
+            for (new, old) in new.iter().zip(&old) {
+                prop_assert_eq!((new.rule, new.code, &new.message), (old.rule, old.code, &old.message));
+                if new.fix != old.fix {
+                    prop_assert!(new.fix.starts_with("remove "), "{:?} for {:?}", new.fix, old.fix);
+                    let listed = &config.rules[new.rule.unwrap()].allowed_origins;
+                    let quoted = |o: &String| format!("{o:?}");
+                    prop_assert!(listed.iter().any(|o| old.fix.contains(&quoted(o))));
+                }
+            }
+        }
+
+        /// No fix says to write an origin the rule already lists.
+        #[test]
+        fn fixes_never_write_a_listed_origin(rules in prop::collection::vec(rule(), 1..4)) {
+            let config = CorsConfiguration::new(rules);
+            for warning in super::super::lint(&config) {
+                let Some(index) = warning.rule else { continue };
+                if let Some(written) = warning.fix.strip_prefix("write ").or_else(|| warning.fix.split_once(" and write ").map(|(_, w)| w)) {
+                    for origin in &config.rules[index].allowed_origins {
+                        let quoted = format!("{origin:?}");
+                        prop_assert!(!written.starts_with(&quoted), "{}", warning);
+                    }
+                }
+            }
         }
     }
 }

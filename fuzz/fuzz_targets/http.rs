@@ -1,0 +1,201 @@
+//! Drives the `http` adapter with arbitrary header maps: repeated, empty, huge and non-UTF-8
+//! values, any method, and a response that may already carry a `Vary`. Properties: no panic;
+//! the decision equals the one from the plain request view built by hand from the same
+//! headers; every header written is a legal field value; the `Vary` tokens written are not
+//! repeated, neither among themselves nor with the ones the response already had.
+#![no_main]
+
+use arbitrary::{Arbitrary, Unstructured};
+use bucket_cors::adapter::http::{UNDECODABLE, request, write_headers};
+use bucket_cors::{
+    CorsConfiguration, CorsEngine, CorsRequest, Decision, Dialect, EngineOptions, HeaderLines,
+    ResourceType, ValidationOptions, VaryPolicy,
+};
+use cors_fuzz::repair;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::Method;
+use libfuzzer_sys::fuzz_target;
+
+/// The header names a map is drawn from: the ones the adapter reads, and a few it must skip.
+const NAMES: [HeaderName; 7] = [
+    header::ORIGIN,
+    header::ACCESS_CONTROL_REQUEST_METHOD,
+    header::ACCESS_CONTROL_REQUEST_HEADERS,
+    header::VARY,
+    header::CONTENT_TYPE,
+    header::HOST,
+    header::ACCEPT,
+];
+
+const METHODS: [&str; 8] = ["OPTIONS", "GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "options"];
+
+/// One header of the fuzzed map.
+#[derive(Debug, Arbitrary)]
+struct Entry {
+    name: u8,
+    value: Value,
+}
+
+#[derive(Debug, Arbitrary)]
+enum Value {
+    /// Any bytes (the ones a header value cannot hold are dropped).
+    Bytes(Vec<u8>),
+    /// One of the configuration's own origins or header names, so rules match.
+    FromConfig(u16),
+    /// A byte repeated up to 128 KiB times.
+    Huge(u8, u16),
+    Empty,
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    flags: u8,
+    method: u8,
+    entries: Vec<Entry>,
+    vary: Vec<Value>,
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut u = Unstructured::new(data);
+    let Ok(mut config) = CorsConfiguration::arbitrary(&mut u) else {
+        return;
+    };
+    let Ok(input) = Input::arbitrary(&mut u) else {
+        return;
+    };
+    repair(&mut config, Dialect::S3, false);
+    let policy = [VaryPolicy::S3, VaryPolicy::Always, VaryPolicy::ResponseVary, VaryPolicy::S3]
+        [usize::from(input.flags & 3)];
+    let options = EngineOptions::s3()
+        .validation(ValidationOptions::s3())
+        .vary(policy);
+    let Ok(engine) = CorsEngine::compile_with(&config, &options) else {
+        return;
+    };
+    let pool: Vec<&str> = config
+        .rules
+        .iter()
+        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
+        .map(String::as_str)
+        .collect();
+    let mut headers = HeaderMap::new();
+    for entry in input.entries.iter().take(64) {
+        let name = NAMES[usize::from(entry.name) % NAMES.len()].clone();
+        if let Some(value) = value(&entry.value, &pool) {
+            headers.append(name, value);
+        }
+    }
+    let method = Method::from_bytes(METHODS[usize::from(input.method) % METHODS.len()].as_bytes())
+        .expect("a token");
+    let resource = if input.flags & 4 != 0 { ResourceType::Bucket } else { ResourceType::Object };
+
+    let adapted = request(&method, &headers, resource);
+    let decision = engine.evaluate(&adapted);
+    let lines: Vec<&str> = headers
+        .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .iter()
+        .map(text)
+        .collect();
+    let plain = plain_view(
+        method.as_str(),
+        headers.get(header::ORIGIN).map(text),
+        headers.get(header::ACCESS_CONTROL_REQUEST_METHOD).map(text),
+        &lines,
+        resource,
+    );
+    let expected = engine.evaluate(&plain);
+    assert_eq!(kind(&decision), kind(&expected));
+    assert_eq!(decision.matched_rule(), expected.matched_rule());
+
+    let mut response = HeaderMap::new();
+    for vary in input.vary.iter().take(4) {
+        if let Some(value) = value(vary, &["Origin", "origin", "Accept-Encoding"]) {
+            response.append(header::VARY, value);
+        }
+    }
+    let before = vary_tokens(&response);
+    let mut from_plain = response.clone();
+    write_headers(&decision, &headers, &mut response);
+    write_headers(&expected, &headers, &mut from_plain);
+    assert_eq!(response, from_plain, "the adapter's view and the plain view write alike");
+    for (name, value) in &response {
+        assert!(
+            value.as_bytes().iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)),
+            "{name}: {value:?}"
+        );
+    }
+    let after = vary_tokens(&response);
+    let added = &after[before.len()..];
+    for (at, token) in added.iter().enumerate() {
+        assert!(
+            !added[..at].contains(token) && !before.contains(token),
+            "Vary {token} written twice: {after:?}"
+        );
+    }
+});
+
+/// A header value as the engine reads it (the adapter's documented reading).
+fn text(value: &HeaderValue) -> &str {
+    std::str::from_utf8(value.as_bytes()).unwrap_or(UNDECODABLE)
+}
+
+/// The plain request view of these values.
+fn plain_view<'a>(
+    method: &'a str,
+    origin: Option<&'a str>,
+    request_method: Option<&'a str>,
+    lines: &'a [&'a str],
+    resource: ResourceType,
+) -> CorsRequest<'a> {
+    let mut view = CorsRequest::new(method)
+        .request_header_lines(HeaderLines::many(lines))
+        .resource(resource);
+    if let Some(origin) = origin {
+        view = view.origin(origin);
+    }
+    if let Some(request_method) = request_method {
+        view = view.request_method(request_method);
+    }
+    view
+}
+
+fn kind(decision: &Decision<'_>) -> &'static str {
+    match decision {
+        Decision::Pass(_) => "pass",
+        Decision::Preflight(_) => "preflight",
+        Decision::Actual(_) => "actual",
+        Decision::Reject(_) => "reject",
+        _ => "other",
+    }
+}
+
+fn value(value: &Value, pool: &[&str]) -> Option<HeaderValue> {
+    match value {
+        Value::Bytes(bytes) => {
+            let kept: Vec<u8> = bytes
+                .iter()
+                .copied()
+                .filter(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+                .collect();
+            HeaderValue::from_bytes(&kept).ok()
+        }
+        Value::FromConfig(at) if !pool.is_empty() => {
+            HeaderValue::from_str(pool[usize::from(*at) % pool.len()]).ok()
+        }
+        Value::FromConfig(_) | Value::Empty => Some(HeaderValue::from_static("")),
+        Value::Huge(byte, len) => {
+            let byte = if *byte < 0x20 || *byte == 0x7f { b'a' } else { *byte };
+            HeaderValue::from_bytes(&vec![byte; usize::from(*len) * 2]).ok()
+        }
+    }
+}
+
+/// Every `Vary` token, lower-cased, in order.
+fn vary_tokens(map: &HeaderMap) -> Vec<String> {
+    map.get_all(header::VARY)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(|t| String::from_utf8_lossy(t.trim_ascii()).to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
