@@ -147,16 +147,16 @@ fn plain_view<'a>(
     lines: &'a [&'a str],
     resource: ResourceType,
 ) -> CorsRequest<'a> {
-    let mut view = CorsRequest::new(method)
-        .request_header_lines(HeaderLines::many(lines))
-        .resource(resource);
+    let mut view = CorsRequest::builder(method)
+        .request_headers(HeaderLines::many(lines))
+        .resource_type(resource);
     if let Some(origin) = origin {
         view = view.origin(origin);
     }
     if let Some(request_method) = request_method {
         view = view.request_method(request_method);
     }
-    view
+    view.build()
 }
 
 fn kind(decision: &Decision<'_>) -> &'static str {
