@@ -35,12 +35,7 @@ fn outcome_with(document: &str, options: &ValidationOptions) -> String {
 
 fn render(e: &ConfigError) -> String {
     let rule = e.rule().map(|r| format!(" rule={r}")).unwrap_or_default();
-    format!(
-        "{} {}{rule} | {}",
-        e.s3_code(),
-        e.http_status(),
-        e.s3_message()
-    )
+    format!("{} {}{rule} | {}", e.s3_code(), e.status(), e.s3_message())
 }
 
 macro_rules! table {
