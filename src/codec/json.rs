@@ -122,8 +122,9 @@ fn malformed(bytes: &[u8], bom: usize, error: serde_json::Error) -> ConfigError 
     err.with_source(error)
 }
 
-/// The byte offset of a 1-based line and column (serde_json counts columns in bytes, and
-/// column 0 after a line feed); `None` when the error has no position.
+/// The byte offset just after what serde_json had read when it stopped: its line is 1-based,
+/// its column the number of bytes it read on that line; `None` when the error has no
+/// position.
 fn byte_offset(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
     if line == 0 {
         return None;
@@ -133,7 +134,7 @@ fn byte_offset(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
     } else {
         memchr::memchr_iter(b'\n', bytes).nth(line - 2)? + 1
     };
-    Some((line_start + column.saturating_sub(1)).min(bytes.len()))
+    Some((line_start + column).min(bytes.len()))
 }
 
 pub(crate) fn write(config: &CorsConfiguration) -> String {
