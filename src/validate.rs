@@ -259,13 +259,27 @@ fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
 
 /// The number of `*` in a value that may be stored, or `None` when it holds a character it may
 /// not: a control character (C0 or DEL), or U+FFFE or U+FFFF, which XML cannot carry (the
-/// XML writer would have to alter them).
+/// XML writer would have to alter them). The first passes have no early exit, so the
+/// compiler can test many bytes at a time; only a value with a byte that needs a closer look
+/// (`EF` may start U+FFFE or U+FFFF) is read byte by byte.
 fn text_wildcards(value: &str) -> Option<usize> {
-    let mut stars = 0;
-    for ch in value.chars() {
-        match ch {
-            '*' => stars += 1,
-            '\0'..='\u{1f}' | '\u{7f}' | '\u{fffe}' | '\u{ffff}' => return None,
+    let bytes = value.as_bytes();
+    let stars = bytes.iter().filter(|&&b| b == b'*').count();
+    let suspect = bytes
+        .iter()
+        .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7f) | (b == 0xef));
+    if !suspect {
+        return Some(stars);
+    }
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            0..0x20 | 0x7f => return None,
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            {
+                return None;
+            }
             _ => {}
         }
     }
@@ -273,10 +287,18 @@ fn text_wildcards(value: &str) -> Option<usize> {
 }
 
 /// The number of `*` in an HTTP token (`*` is a `tchar`) or the empty string, or `None` when
-/// the value is neither.
+/// the value is neither. Names as people write them (lower-case letters, digits, `-`) are
+/// told apart in a pass without an early exit; any other is read by table.
 fn token_wildcards(value: &str) -> Option<usize> {
+    let bytes = value.as_bytes();
+    let plain = bytes.iter().fold(true, |all, &b| {
+        all & (b.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'-'))
+    });
+    if plain {
+        return Some(0);
+    }
     let mut stars = 0;
-    for &b in value.as_bytes() {
+    for &b in bytes {
         if !TCHAR[usize::from(b)] {
             return None;
         }

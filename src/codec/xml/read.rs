@@ -63,6 +63,9 @@ struct Parser<'a> {
     state: State,
     /// The value of the leaf being read, borrowed while it is one piece of text.
     value: Cow<'a, str>,
+    /// Whether the document holds a carriage return at all; most do not, and then no text
+    /// needs looking at for one.
+    has_cr: bool,
 }
 
 pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration, ConfigError> {
@@ -72,16 +75,6 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
     };
     let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let bytes = &bytes[bom..];
-    // Checked once, up front, so that every slice the reader hands out is text; a UTF-16
-    // document fails here.
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(ConfigError::malformed(
-            format,
-            format!("not utf-8 at byte {}", bom + e.valid_up_to()),
-        )
-        .with_offset(bom + e.valid_up_to())
-        .with_source(e));
-    }
     let mut reader = Reader::from_reader(bytes);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -93,6 +86,7 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
         config: CorsConfiguration::default(),
         state: State::BeforeRoot,
         value: Cow::Borrowed(""),
+        has_cr: memchr::memchr(b'\r', bytes).is_some(),
     };
     loop {
         let at = reader.buffer_position();
@@ -106,6 +100,13 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
         };
         let (err, at) = match stop {
             Stop::Detail(detail) => (ConfigError::malformed(format, detail), at),
+            // quick-xml checks every slice it hands out as UTF-8; where it found the
+            // first bad byte is found again here, on this cold path.
+            Stop::Xml(e @ quick_xml::Error::Encoding(_)) => {
+                let at = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
+                let err = ConfigError::malformed(format, describe(&e)).with_source(e);
+                (err, at as u64)
+            }
             Stop::Xml(e) => (
                 ConfigError::malformed(format, describe(&e)).with_source(e),
                 reader.error_position(),
@@ -137,6 +138,7 @@ fn describe(error: &quick_xml::Error) -> &'static str {
         quick_xml::Error::Syntax(_) => "not well-formed xml",
         quick_xml::Error::IllFormed(_) => "ill-formed xml",
         quick_xml::Error::Escape(_) => "bad reference",
+        quick_xml::Error::Encoding(_) => "not utf-8",
         _ => "unreadable xml",
     }
 }
@@ -204,7 +206,7 @@ impl<'a> Parser<'a> {
     /// Appends text to the value with XML 1.0's end-of-line handling: CRLF and a lone CR
     /// become LF. The first piece without a carriage return is only borrowed.
     fn push_text(&mut self, text: Cow<'a, str>) {
-        if !text.contains('\r') {
+        if !(self.has_cr && text.contains('\r')) {
             if self.value.is_empty() {
                 self.value = text;
             } else {
