@@ -265,9 +265,9 @@ fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
 fn text_wildcards(value: &str) -> Option<usize> {
     let bytes = value.as_bytes();
     let stars = bytes.iter().filter(|&&b| b == b'*').count();
-    let suspect = bytes
-        .iter()
-        .fold(false, |any, &b| any | (b < 0x20) | (b == 0x7f) | (b == 0xef));
+    let suspect = bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == 0x7f) | (b == 0xef)
+    });
     if !suspect {
         return Some(stars);
     }

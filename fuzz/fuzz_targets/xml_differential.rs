@@ -104,6 +104,12 @@ fn markup_has(text: &str, byte: u8) -> bool {
 
 /// The document's shape rules, read from `roxmltree`'s tree.
 fn reference(doc: &Document<'_>, text: &str, oss: bool) -> Result<CorsConfiguration, String> {
+    // roxmltree reads the declaration laxly and does not judge its encoding; the library
+    // holds its pseudo-attributes to XML's attribute grammar and reads UTF-8 only.
+    let encoding = declaration(text)?;
+    if encoding.is_some_and(|encoding| !encoding.eq_ignore_ascii_case("utf-8")) {
+        return Err("unsupported encoding".to_owned());
+    }
     let root = doc.root_element();
     if !is_named(root, text, "CORSConfiguration") {
         return Err("wrong root".to_owned());
@@ -136,6 +142,51 @@ fn reference(doc: &Document<'_>, text: &str, oss: bool) -> Result<CorsConfigurat
         }
     }
     Ok(config)
+}
+
+/// The `encoding` of the XML declaration the document starts with, if it names one; an
+/// error when the declaration's pseudo-attributes are not `name="value"` pairs, each after
+/// whitespace, with no `<` in a value and no name twice.
+fn declaration(text: &str) -> Result<Option<&str>, String> {
+    let Some(rest) = text.strip_prefix("<?xml") else {
+        return Ok(None);
+    };
+    if !rest.starts_with([' ', '\t', '\n', '\r']) && !rest.starts_with("?>") {
+        return Ok(None);
+    }
+    let mut rest = &rest[..rest.find("?>").ok_or("unclosed declaration")?];
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let mut seen = Vec::new();
+    let mut encoding = None;
+    loop {
+        let trimmed = rest.trim_start_matches(space);
+        if trimmed.is_empty() {
+            return Ok(encoding);
+        }
+        if trimmed.len() == rest.len() {
+            return Err("no whitespace before a pseudo-attribute".to_owned());
+        }
+        let name_end = trimmed.find(|c: char| c == '=' || space(c)).ok_or("no '='")?;
+        let name = &trimmed[..name_end];
+        let named = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c) || !c.is_ascii());
+        if !named || seen.contains(&name) {
+            return Err("bad or repeated pseudo-attribute name".to_owned());
+        }
+        seen.push(name);
+        let after = trimmed[name_end..].trim_start_matches(space);
+        let after = after.strip_prefix('=').ok_or("no '='")?.trim_start_matches(space);
+        let quote = after.chars().next().filter(|&q| q == '"' || q == '\'').ok_or("not quoted")?;
+        let value_end = after[1..].find(quote).ok_or("not closed")?;
+        let value = &after[1..1 + value_end];
+        if value.contains('<') {
+            return Err("'<' in a value".to_owned());
+        }
+        if name == "encoding" {
+            encoding = Some(value);
+        }
+        rest = &after[value_end + 2..];
+    }
 }
 
 fn rule(node: Node<'_, '_>, text: &str, oss: bool) -> Result<CorsRule, String> {

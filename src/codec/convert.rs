@@ -369,8 +369,9 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// As [`CorsConfiguration::parse_as`], and [`ConfigErrorKind::Malformed`](crate::ConfigErrorKind::Malformed) for a document over
-    /// its provider's documented limits.
+    /// As [`CorsConfiguration::parse_as`], and a [`ConfigError`] of kind
+    /// [`Malformed`](crate::ConfigErrorKind::Malformed) for a document over its provider's
+    /// documented limits.
     pub fn from_format(
         bytes: &[u8],
         format: Format,

@@ -163,8 +163,10 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// [`ConfigErrorKind::TooLarge`](crate::ConfigErrorKind::TooLarge) over 64 KB; [`ConfigErrorKind::Malformed`](crate::ConfigErrorKind::Malformed) for JSON that is not
-    /// well-formed, has unknown or duplicated members, or values of the wrong type.
+    /// A [`ConfigError`] of kind [`TooLarge`](crate::ConfigErrorKind::TooLarge) over 64 KB, or
+    /// [`Malformed`](crate::ConfigErrorKind::Malformed) for JSON that is not well-formed, has
+    /// unknown or duplicated members, or values of the wrong type; its
+    /// [`source`](std::error::Error::source) is `serde_json`'s error.
     pub fn from_json(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
         Self::parse_as(bytes, Format::Json)
     }

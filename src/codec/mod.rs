@@ -24,8 +24,9 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// [`ConfigErrorKind::TooLarge`](crate::ConfigErrorKind::TooLarge) for a document over 64 KB, decided before parsing;
-    /// [`ConfigErrorKind::Malformed`](crate::ConfigErrorKind::Malformed) when the format cannot be told or the document cannot be read.
+    /// A [`ConfigError`] of kind [`TooLarge`](crate::ConfigErrorKind::TooLarge) for a document
+    /// over 64 KB, decided before parsing, or [`Malformed`](crate::ConfigErrorKind::Malformed)
+    /// when the format cannot be told or the document cannot be read.
     pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
         check_size(bytes)?;
         let format = Format::detect(bytes).ok_or_else(|| {

@@ -1,4 +1,4 @@
-//! The S3 and OSS XML codecs: one reading ([`read`]) and one writing ([`write`]) for both
+//! The S3 and OSS XML codecs: one reading (`read`) and one writing (`write`) for both
 //! dialects, which differ only in `ID` (S3) and `ResponseVary` (OSS).
 //!
 //! Reading uses quick-xml's borrowed reader and walks the fixed document shape over its
@@ -12,7 +12,7 @@
 //!   any other entity is refused, never expanded); carriage returns and CRLF pairs in text and
 //!   CDATA become line feeds, as XML 1.0's end-of-line handling requires;
 //! - attributes on the root and in the declaration only as XML writes them (see
-//!   [`attributes`]); an `xmlns`, when given, must be S3's namespace, with `http` or `https`;
+//!   `attributes`); an `xmlns`, when given, must be S3's namespace, with `http` or `https`;
 //!   other elements' attributes are not read;
 //! - end tags must name the element they close (whitespace may follow the name); text outside
 //!   values must be whitespace; elements in any order, nothing deeper than a leaf.
@@ -62,8 +62,9 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// [`ConfigErrorKind::TooLarge`](crate::ConfigErrorKind::TooLarge) over 64 KB; [`ConfigErrorKind::Malformed`](crate::ConfigErrorKind::Malformed) for a document that is
-    /// not well-formed, has the wrong root or namespace, an unknown or repeated element, a
+    /// A [`ConfigError`] of kind [`TooLarge`](crate::ConfigErrorKind::TooLarge) over 64 KB, or
+    /// [`Malformed`](crate::ConfigErrorKind::Malformed) for a document that is not
+    /// well-formed, has the wrong root or namespace, an unknown or repeated element, a
     /// `DOCTYPE`, or a `MaxAgeSeconds` that is not a non-negative integer.
     pub fn from_s3_xml(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
         Self::parse_as(bytes, Format::S3Xml)

@@ -103,7 +103,9 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
             // quick-xml checks every slice it hands out as UTF-8; where it found the
             // first bad byte is found again here, on this cold path.
             Stop::Xml(e @ quick_xml::Error::Encoding(_)) => {
-                let at = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
+                let at = std::str::from_utf8(bytes)
+                    .err()
+                    .map_or(0, |e| e.valid_up_to());
                 let err = ConfigError::malformed(format, describe(&e)).with_source(e);
                 (err, at as u64)
             }
