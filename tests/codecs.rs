@@ -274,7 +274,7 @@ fn the_https_namespace_reads_as_the_http_one_and_is_written_as_http() {
         "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>";
     let read = |namespace: &str| {
         let doc = format!("<CORSConfiguration xmlns=\"{namespace}\">{rule}</CORSConfiguration>");
-        CorsConfiguration::parse(doc.as_bytes()).map(|(format, config)| (format, config))
+        CorsConfiguration::parse(doc.as_bytes())
     };
     let (format, https) = read(S3_NAMESPACE_HTTPS).unwrap();
     assert_eq!(format, Format::S3Xml);
