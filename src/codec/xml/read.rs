@@ -73,8 +73,9 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
         Dialect::S3 => Format::S3Xml,
         Dialect::Oss => Format::OssXml,
     };
+    // quick-xml reads past one byte order mark (a second is text, and refused); its
+    // positions start after it.
     let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    let bytes = &bytes[bom..];
     let mut reader = Reader::from_reader(bytes);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -103,7 +104,7 @@ pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Result<CorsConfiguration,
             // quick-xml checks every slice it hands out as UTF-8; where it found the
             // first bad byte is found again here, on this cold path.
             Stop::Xml(e @ quick_xml::Error::Encoding(_)) => {
-                let at = std::str::from_utf8(bytes)
+                let at = std::str::from_utf8(&bytes[bom..])
                     .err()
                     .map_or(0, |e| e.valid_up_to());
                 let err = ConfigError::malformed(format, describe(&e)).with_source(e);
@@ -623,6 +624,26 @@ mod tests {
             "a"
         );
         refused("<CORSConfiguration><CORSRule x='></CORSRule></CORSConfiguration>");
+    }
+
+    #[test]
+    fn one_byte_order_mark_is_read_past_and_counted_in_offsets() {
+        let doc = with_origin("a");
+        let mut once = b"\xEF\xBB\xBF".to_vec();
+        once.extend_from_slice(doc.as_bytes());
+        assert_eq!(parse(&once, Dialect::S3).unwrap(), read(&doc).unwrap());
+        // A second one is text before the root.
+        let mut twice = b"\xEF\xBB\xBF".to_vec();
+        twice.extend_from_slice(&once);
+        let err = parse(&twice, Dialect::S3).unwrap_err();
+        assert!(err.to_string().contains("unexpected text"), "{err}");
+        assert_eq!(err.offset(), Some(3));
+        // A byte that is not UTF-8 is found where it is, the mark counted.
+        let mut latin1 = once.clone();
+        let at = latin1.windows(3).position(|w| w == b">a<").unwrap() + 1;
+        latin1[at] = 0xe9;
+        let err = parse(&latin1, Dialect::S3).unwrap_err();
+        assert_eq!((err.offset(), err.rule()), (Some(at), Some(0)));
     }
 
     #[test]
