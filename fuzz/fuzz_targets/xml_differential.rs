@@ -104,6 +104,11 @@ fn markup_has(text: &str, byte: u8) -> bool {
 
 /// The document's shape rules, read from `roxmltree`'s tree.
 fn reference(doc: &Document<'_>, text: &str, oss: bool) -> Result<CorsConfiguration, String> {
+    // One byte order mark was taken off; another is character data before the root, which
+    // XML does not allow (roxmltree may read past it).
+    if text.starts_with('\u{FEFF}') {
+        return Err("a second byte order mark".to_owned());
+    }
     // roxmltree reads the declaration laxly and does not judge its encoding; the library
     // holds its pseudo-attributes to XML's attribute grammar and reads UTF-8 only.
     let encoding = declaration(text)?;
