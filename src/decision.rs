@@ -463,28 +463,14 @@ impl<'a> Rejection<'a> {
     /// ```
     #[must_use]
     pub fn to_xml(&self, request_id: &str, host_id: &str) -> String {
-        let mut out = String::with_capacity(512);
-        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
-        out.push_str(self.code().as_str());
-        out.push_str("</Code><Message>");
-        crate::s3::escape_into(&mut out, &self.message().to_string());
-        out.push_str("</Message>");
+        let mut body = crate::s3::ErrorBody::new(self.code(), &self.message().to_string());
         if let Some(method) = self.error_method() {
-            out.push_str("<Method>");
-            crate::s3::escape_into(&mut out, method);
-            out.push_str("</Method>");
+            body.element("Method", method);
         }
         if let Some(resource) = self.resource_type() {
-            out.push_str("<ResourceType>");
-            out.push_str(resource.as_str());
-            out.push_str("</ResourceType>");
+            body.element("ResourceType", resource.as_str());
         }
-        out.push_str("<RequestId>");
-        crate::s3::escape_into(&mut out, request_id);
-        out.push_str("</RequestId><HostId>");
-        crate::s3::escape_into(&mut out, host_id);
-        out.push_str("</HostId></Error>");
-        out
+        body.finish(request_id, host_id)
     }
 }
 

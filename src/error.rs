@@ -3,12 +3,13 @@
 //! Every error has two texts. [`Display`](std::fmt::Display) is for logs: lowercase, specific,
 //! naming the rule index and the field. [`ConfigError::s3_message`] is the exact `<Message>`
 //! Amazon S3 puts in its error body, so a server can answer with it as is, together with
-//! [`ConfigError::s3_code`] and [`ConfigError::http_status`].
+//! [`ConfigError::s3_code`] and [`ConfigError::status`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::codec::Format;
-use crate::s3::{MALFORMED_XML_MESSAGE, S3ErrorCode};
+use crate::s3::{ErrorBody, MALFORMED_XML_MESSAGE, S3ErrorCode};
 
 /// A field of a CORS rule, named as its S3 XML element.
 #[non_exhaustive]
@@ -63,11 +64,43 @@ impl fmt::Display for Field {
 
 /// Why a CORS configuration document was refused: by a codec, or by validation.
 ///
-/// Rule indexes are 0-based, in document order.
+/// The error is data: what went wrong ([`ConfigError::kind`]), and where, as far as it is
+/// known: the rule ([`ConfigError::rule`], 0-based in document order), the field
+/// ([`ConfigError::field`]) and the byte offset in the document ([`ConfigError::offset`]).
+/// S3's answer is [`ConfigError::s3_code`], [`ConfigError::status`] and
+/// [`ConfigError::s3_message`], or the whole XML error body from [`ConfigError::to_xml`].
+/// When a codec's parser refused the document, [`source`](std::error::Error::source) is
+/// that parser's error (`serde_json`'s or `quick-xml`'s).
+///
+/// ```
+/// use bucket_cors::{ConfigErrorKind, CorsConfiguration, Field};
+///
+/// let doc = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>\
+///             <AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>";
+/// let err = CorsConfiguration::from_s3_xml(doc)?.validate().unwrap_err();
+/// assert!(matches!(err.kind(), ConfigErrorKind::UnsupportedMethod { method } if method == "PATCH"));
+/// assert_eq!((err.rule(), err.field()), (Some(0), Some(Field::AllowedMethod)));
+/// assert_eq!(err.status(), 400);
+/// assert_eq!(err.to_string(), "rule 0: unsupported allowed method \"PATCH\"");
+/// let body = err.to_xml("REQ1", "HOST1");
+/// assert!(body.contains("<Code>InvalidRequest</Code>"));
+/// # Ok::<(), bucket_cors::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    kind: ConfigErrorKind,
+    rule: Option<usize>,
+    field: Option<Field>,
+    offset: Option<usize>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What was wrong with a CORS configuration document. [`ConfigError`] adds where.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigError {
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigErrorKind {
     /// The document is larger than the limit (64 KB for S3), decided before any parsing.
+    #[error("document of {size} bytes is larger than the limit of {limit} bytes")]
     TooLarge {
         /// The document's size in bytes.
         size: usize,
@@ -76,41 +109,36 @@ pub enum ConfigError {
     },
     /// The document could not be read: not well-formed, the wrong root, an unknown or repeated
     /// element, a value of the wrong type. S3 answers `MalformedXML`.
+    #[error("malformed {format} document: {detail}")]
     Malformed {
         /// The format that was being read.
         format: Format,
-        /// The rule being read when the problem was found, if any.
-        rule: Option<usize>,
         /// What was wrong, for logs.
         detail: String,
     },
     /// The configuration has no rule at all.
+    #[error("configuration has no rules")]
     NoRules,
     /// A rule has no `AllowedOrigin`.
-    MissingAllowedOrigin {
-        /// The rule's index.
-        rule: usize,
-    },
+    #[error("no allowed origin")]
+    MissingAllowedOrigin,
     /// A rule has no `AllowedMethod`.
-    MissingAllowedMethod {
-        /// The rule's index.
-        rule: usize,
-    },
+    #[error("no allowed method")]
+    MissingAllowedMethod,
     /// A rule's `ID` is longer than 255 characters.
+    #[error("id of {chars} characters is longer than 255")]
     IdTooLong {
-        /// The rule's index.
-        rule: usize,
         /// The ID's length in characters.
         chars: usize,
     },
     /// A rule's `MaxAgeSeconds` is beyond what S3's schema holds (a signed 32-bit integer).
+    #[error("max age seconds {value} is larger than {max}", max = i32::MAX)]
     MaxAgeOutOfRange {
-        /// The rule's index.
-        rule: usize,
         /// The value.
         value: u32,
     },
     /// More rules than the dialect allows (100 for S3, 10 for OSS).
+    #[error("{count} rules, more than the limit of {limit}")]
     TooManyRules {
         /// How many rules the configuration has.
         count: usize,
@@ -118,184 +146,285 @@ pub enum ConfigError {
         limit: usize,
     },
     /// An `AllowedMethod` other than `GET`, `PUT`, `HEAD`, `POST` or `DELETE` (case-sensitive).
+    #[error("unsupported allowed method {method:?}")]
     UnsupportedMethod {
-        /// The rule's index.
-        rule: usize,
         /// The method as written.
         method: String,
     },
     /// An `AllowedOrigin` or `AllowedHeader` with more than one `*`.
+    #[error("{} {value:?} has more than one wildcard", field.log_name())]
     TooManyWildcards {
-        /// The rule's index.
-        rule: usize,
         /// [`Field::AllowedOrigin`] or [`Field::AllowedHeader`].
         field: Field,
         /// The value as written.
         value: String,
     },
     /// An `ExposeHeader` that contains `*`.
+    #[error("expose header {value:?} contains a wildcard")]
     ExposeHeaderWildcard {
-        /// The rule's index.
-        rule: usize,
         /// The value as written.
         value: String,
     },
     /// A value with a character it may not hold: a control character anywhere, or a header
     /// name that is not an HTTP token.
+    #[error("{} {value:?} contains an invalid character", field.log_name())]
     InvalidCharacter {
-        /// The rule's index.
-        rule: usize,
         /// The field.
         field: Field,
         /// The value as written.
         value: String,
     },
     /// The rule has an `ID`, which the OSS dialect does not have.
-    IdNotSupported {
-        /// The rule's index.
-        rule: usize,
-    },
+    #[error("the oss dialect has no id")]
+    IdNotSupported,
 }
 
-impl ConfigError {
+impl ConfigErrorKind {
     /// The S3 error code a server answers with.
     #[must_use]
     pub const fn s3_code(&self) -> S3ErrorCode {
         match self {
-            ConfigError::TooLarge { .. } => S3ErrorCode::MaxMessageLengthExceeded,
-            ConfigError::Malformed { .. }
-            | ConfigError::NoRules
-            | ConfigError::MissingAllowedOrigin { .. }
-            | ConfigError::MissingAllowedMethod { .. }
-            | ConfigError::IdTooLong { .. }
-            | ConfigError::MaxAgeOutOfRange { .. }
-            | ConfigError::IdNotSupported { .. } => S3ErrorCode::MalformedXml,
-            ConfigError::TooManyRules { .. }
-            | ConfigError::UnsupportedMethod { .. }
-            | ConfigError::TooManyWildcards { .. }
-            | ConfigError::ExposeHeaderWildcard { .. }
-            | ConfigError::InvalidCharacter { .. } => S3ErrorCode::InvalidRequest,
+            ConfigErrorKind::TooLarge { .. } => S3ErrorCode::MaxMessageLengthExceeded,
+            ConfigErrorKind::Malformed { .. }
+            | ConfigErrorKind::NoRules
+            | ConfigErrorKind::MissingAllowedOrigin
+            | ConfigErrorKind::MissingAllowedMethod
+            | ConfigErrorKind::IdTooLong { .. }
+            | ConfigErrorKind::MaxAgeOutOfRange { .. }
+            | ConfigErrorKind::IdNotSupported => S3ErrorCode::MalformedXml,
+            ConfigErrorKind::TooManyRules { .. }
+            | ConfigErrorKind::UnsupportedMethod { .. }
+            | ConfigErrorKind::TooManyWildcards { .. }
+            | ConfigErrorKind::ExposeHeaderWildcard { .. }
+            | ConfigErrorKind::InvalidCharacter { .. } => S3ErrorCode::InvalidRequest,
         }
     }
 
-    /// The HTTP status a server answers with (always 400 for configuration errors).
+    /// The field a kind is about by its nature, for the kinds that name one.
+    const fn own_field(&self) -> Option<Field> {
+        match self {
+            ConfigErrorKind::MissingAllowedOrigin => Some(Field::AllowedOrigin),
+            ConfigErrorKind::MissingAllowedMethod | ConfigErrorKind::UnsupportedMethod { .. } => {
+                Some(Field::AllowedMethod)
+            }
+            ConfigErrorKind::IdTooLong { .. } | ConfigErrorKind::IdNotSupported => Some(Field::Id),
+            ConfigErrorKind::MaxAgeOutOfRange { .. } => Some(Field::MaxAgeSeconds),
+            ConfigErrorKind::ExposeHeaderWildcard { .. } => Some(Field::ExposeHeader),
+            ConfigErrorKind::TooManyWildcards { field, .. }
+            | ConfigErrorKind::InvalidCharacter { field, .. } => Some(*field),
+            ConfigErrorKind::TooLarge { .. }
+            | ConfigErrorKind::Malformed { .. }
+            | ConfigErrorKind::NoRules
+            | ConfigErrorKind::TooManyRules { .. } => None,
+        }
+    }
+}
+
+impl ConfigError {
+    /// An error of this kind, about the whole document. The field is the kind's own, when it
+    /// names one.
     #[must_use]
-    pub const fn http_status(&self) -> u16 {
-        self.s3_code().http_status()
+    pub(crate) fn new(kind: ConfigErrorKind) -> Self {
+        ConfigError {
+            field: kind.own_field(),
+            kind,
+            rule: None,
+            offset: None,
+            source: None,
+        }
+    }
+
+    /// An error of this kind in the rule at `rule`.
+    pub(crate) fn in_rule(rule: usize, kind: ConfigErrorKind) -> Self {
+        ConfigError::new(kind).with_rule(Some(rule))
+    }
+
+    /// A document over `limit` bytes.
+    pub(crate) fn too_large(size: usize, limit: usize) -> Self {
+        ConfigError::new(ConfigErrorKind::TooLarge { size, limit })
+    }
+
+    /// More rules than `limit`.
+    pub(crate) fn too_many_rules(count: usize, limit: usize) -> Self {
+        ConfigError::new(ConfigErrorKind::TooManyRules { count, limit })
+    }
+
+    /// A document in `format` that could not be read, for the reason `detail`.
+    pub(crate) fn malformed(format: Format, detail: impl Into<String>) -> Self {
+        ConfigError::new(ConfigErrorKind::Malformed {
+            format,
+            detail: detail.into(),
+        })
+    }
+
+    /// Sets the rule at fault.
+    #[must_use]
+    pub(crate) fn with_rule(mut self, rule: Option<usize>) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// Sets the field at fault.
+    #[must_use]
+    pub(crate) fn with_field(mut self, field: Option<Field>) -> Self {
+        self.field = field;
+        self
+    }
+
+    /// Sets the byte offset in the document where the problem was found.
+    #[must_use]
+    pub(crate) fn with_offset(mut self, offset: usize) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Keeps the parser's own error as the [`source`](std::error::Error::source).
+    #[must_use]
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// What was wrong.
+    #[must_use]
+    pub const fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
     }
 
     /// The 0-based index of the rule at fault, when one rule is.
     #[must_use]
     pub const fn rule(&self) -> Option<usize> {
-        match self {
-            ConfigError::Malformed { rule, .. } => *rule,
-            ConfigError::MissingAllowedOrigin { rule }
-            | ConfigError::MissingAllowedMethod { rule }
-            | ConfigError::IdTooLong { rule, .. }
-            | ConfigError::MaxAgeOutOfRange { rule, .. }
-            | ConfigError::UnsupportedMethod { rule, .. }
-            | ConfigError::TooManyWildcards { rule, .. }
-            | ConfigError::ExposeHeaderWildcard { rule, .. }
-            | ConfigError::InvalidCharacter { rule, .. }
-            | ConfigError::IdNotSupported { rule } => Some(*rule),
-            ConfigError::TooLarge { .. }
-            | ConfigError::NoRules
-            | ConfigError::TooManyRules { .. } => None,
-        }
+        self.rule
+    }
+
+    /// The field at fault, when one is known.
+    #[must_use]
+    pub const fn field(&self) -> Option<Field> {
+        self.field
+    }
+
+    /// The byte offset in the document where a codec found the problem, when it is known.
+    /// Validation errors have none: they are about the configuration, not its bytes.
+    #[must_use]
+    pub const fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// The S3 error code a server answers with.
+    #[must_use]
+    pub const fn s3_code(&self) -> S3ErrorCode {
+        self.kind.s3_code()
+    }
+
+    /// The HTTP status a server answers with (always 400 for configuration errors).
+    #[must_use]
+    pub const fn status(&self) -> u16 {
+        self.s3_code().http_status()
+    }
+
+    /// The HTTP status a server answers with.
+    #[deprecated(since = "0.2.0", note = "renamed to `status`")]
+    #[must_use]
+    pub const fn http_status(&self) -> u16 {
+        self.status()
     }
 
     /// The exact `<Message>` S3 puts in its error body for this error.
     #[must_use]
     pub fn s3_message(&self) -> String {
-        match self {
-            ConfigError::TooLarge { .. } => "Your request was too big.".to_owned(),
-            ConfigError::TooManyRules { limit, .. } => format!(
+        match &self.kind {
+            ConfigErrorKind::TooLarge { .. } => "Your request was too big.".to_owned(),
+            ConfigErrorKind::TooManyRules { limit, .. } => format!(
                 "The number of CORS rules should not exceed allowed limit of {limit} rules."
             ),
-            ConfigError::UnsupportedMethod { method, .. } => format!(
+            ConfigErrorKind::UnsupportedMethod { method } => format!(
                 "Found unsupported HTTP method in CORS config. Unsupported method is {method}"
             ),
-            ConfigError::TooManyWildcards { field, value, .. } => {
+            ConfigErrorKind::TooManyWildcards { field, value } => {
                 format!("{field} \"{value}\" can not have more than one wildcard.")
             }
-            ConfigError::ExposeHeaderWildcard { value, .. } => format!(
+            ConfigErrorKind::ExposeHeaderWildcard { value } => format!(
                 "ExposeHeader \"{value}\" contains wildcard. We currently do not support wildcard for ExposeHeader."
             ),
-            ConfigError::InvalidCharacter { field, value, .. } => {
+            ConfigErrorKind::InvalidCharacter { field, value } => {
                 format!("{field} \"{value}\" contains invalid character.")
             }
             _ => MALFORMED_XML_MESSAGE.to_owned(),
         }
     }
+
+    /// S3's XML error body for this error: `Code`, `Message`, `RequestId`, `HostId`, every
+    /// value escaped. The host supplies the two ids, and sends the body with
+    /// [`ConfigError::status`] and `Content-Type: application/xml`.
+    ///
+    /// ```
+    /// use bucket_cors::CorsConfiguration;
+    ///
+    /// let err = CorsConfiguration::from_s3_xml(b"<CORSConfiguration>").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_xml("REQ1", "HOST<1>"),
+    ///     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>MalformedXML</Code>\
+    ///      <Message>The XML you provided was not well-formed or did not validate against our \
+    ///      published schema</Message><RequestId>REQ1</RequestId>\
+    ///      <HostId>HOST&lt;1&gt;</HostId></Error>"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn to_xml(&self, request_id: &str, host_id: &str) -> String {
+        ErrorBody::new(self.s3_code(), &self.s3_message()).finish(request_id, host_id)
+    }
+}
+
+/// Two errors are equal when they say the same: kind, rule, field and offset. The parser's
+/// error behind a [`ConfigErrorKind::Malformed`] is not compared.
+impl PartialEq for ConfigError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.rule == other.rule
+            && self.field == other.field
+            && self.offset == other.offset
+    }
+}
+
+impl Eq for ConfigError {}
+
+impl From<ConfigErrorKind> for ConfigError {
+    fn from(kind: ConfigErrorKind) -> Self {
+        ConfigError::new(kind)
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::TooLarge { size, limit } => {
-                write!(
-                    f,
-                    "document of {size} bytes is larger than the limit of {limit} bytes"
-                )
+        match (&self.kind, self.rule) {
+            (ConfigErrorKind::Malformed { format, detail }, rule) => {
+                write!(f, "malformed {format} document")?;
+                if let Some(rule) = rule {
+                    write!(f, ", rule {rule}")?;
+                }
+                write!(f, ": {detail}")?;
+                if let Some(offset) = self.offset {
+                    write!(f, " (at byte {offset})")?;
+                }
+                Ok(())
             }
-            ConfigError::Malformed {
-                format,
-                rule: Some(rule),
-                detail,
-            } => write!(f, "malformed {format} document, rule {rule}: {detail}"),
-            ConfigError::Malformed {
-                format,
-                rule: None,
-                detail,
-            } => write!(f, "malformed {format} document: {detail}"),
-            ConfigError::NoRules => f.write_str("configuration has no rules"),
-            ConfigError::MissingAllowedOrigin { rule } => {
-                write!(f, "rule {rule}: no allowed origin")
-            }
-            ConfigError::MissingAllowedMethod { rule } => {
-                write!(f, "rule {rule}: no allowed method")
-            }
-            ConfigError::IdTooLong { rule, chars } => {
-                write!(
-                    f,
-                    "rule {rule}: id of {chars} characters is longer than 255"
-                )
-            }
-            ConfigError::MaxAgeOutOfRange { rule, value } => write!(
-                f,
-                "rule {rule}: max age seconds {value} is larger than {}",
-                i32::MAX
-            ),
-            ConfigError::TooManyRules { count, limit } => {
-                write!(f, "{count} rules, more than the limit of {limit}")
-            }
-            ConfigError::UnsupportedMethod { rule, method } => {
-                write!(f, "rule {rule}: unsupported allowed method {method:?}")
-            }
-            ConfigError::TooManyWildcards { rule, field, value } => write!(
-                f,
-                "rule {rule}: {} {value:?} has more than one wildcard",
-                field.log_name()
-            ),
-            ConfigError::ExposeHeaderWildcard { rule, value } => {
-                write!(
-                    f,
-                    "rule {rule}: expose header {value:?} contains a wildcard"
-                )
-            }
-            ConfigError::InvalidCharacter { rule, field, value } => write!(
-                f,
-                "rule {rule}: {} {value:?} contains an invalid character",
-                field.log_name()
-            ),
-            ConfigError::IdNotSupported { rule } => {
-                write!(f, "rule {rule}: the oss dialect has no id")
-            }
+            (kind, Some(rule)) => write!(f, "rule {rule}: {kind}"),
+            (kind, None) => write!(f, "{kind}"),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(source) => Some(&**source),
+            None => None,
+        }
+    }
+}
 
 /// A name that is not one of a type's names, from a [`FromStr`](std::str::FromStr)
 /// implementation such as `"put".parse::<CorsMethod>()`.

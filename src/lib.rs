@@ -144,7 +144,7 @@ pub use diag::diff::{
 pub use diag::explain::{Explanation, HeaderTrace, RuleTrace};
 pub use diag::lint;
 pub use engine::{CorsEngine, EngineOptions, VaryPolicy};
-pub use error::{ConfigError, Field, UnknownName};
+pub use error::{ConfigError, ConfigErrorKind, Field, UnknownName};
 pub use model::{CorsConfiguration, CorsMethod, CorsRule};
 pub use request::{CorsRequest, CorsRequestBuilder, HeaderLines, ResourceType};
 pub use validate::{Dialect, ValidationOptions};

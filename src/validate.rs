@@ -10,10 +10,8 @@
 //!    error: methods (the first bad one in document order), origins, allowed headers, expose
 //!    headers, ID characters.
 
-use crate::error::{ConfigError, Field};
+use crate::error::{ConfigError, ConfigErrorKind, Field};
 use crate::model::CorsMethod;
-use crate::swar::{bytes_eq, control_bytes};
-use crate::syntax::not_plain;
 use std::fmt;
 use std::str::FromStr;
 
@@ -142,17 +140,14 @@ impl CorsConfiguration {
     /// As [`CorsConfiguration::validate`].
     pub fn validate_with(&self, options: &ValidationOptions) -> Result<(), ConfigError> {
         if self.rules.is_empty() {
-            return Err(ConfigError::NoRules);
+            return Err(ConfigError::new(ConfigErrorKind::NoRules));
         }
         for (index, rule) in self.rules.iter().enumerate() {
             check_shape(index, rule, options)?;
         }
         let limit = options.dialect.max_rules();
         if self.rules.len() > limit {
-            return Err(ConfigError::TooManyRules {
-                count: self.rules.len(),
-                limit,
-            });
+            return Err(ConfigError::too_many_rules(self.rules.len(), limit));
         }
         for (index, rule) in self.rules.iter().enumerate() {
             check_meaning(index, rule, options)?;
@@ -162,24 +157,25 @@ impl CorsConfiguration {
 }
 
 fn check_shape(rule: usize, r: &CorsRule, options: &ValidationOptions) -> Result<(), ConfigError> {
+    let error = |kind| Err(ConfigError::in_rule(rule, kind));
     if r.allowed_origins.is_empty() {
-        return Err(ConfigError::MissingAllowedOrigin { rule });
+        return error(ConfigErrorKind::MissingAllowedOrigin);
     }
     if r.allowed_methods.is_empty() {
-        return Err(ConfigError::MissingAllowedMethod { rule });
+        return error(ConfigErrorKind::MissingAllowedMethod);
     }
     if let Some(id) = &r.id {
         if options.dialect == Dialect::Oss {
-            return Err(ConfigError::IdNotSupported { rule });
+            return error(ConfigErrorKind::IdNotSupported);
         }
         let chars = id.chars().count();
         if chars > MAX_ID_CHARS {
-            return Err(ConfigError::IdTooLong { rule, chars });
+            return error(ConfigErrorKind::IdTooLong { chars });
         }
     }
     if let Some(value) = r.max_age_seconds {
         if i32::try_from(value).is_err() {
-            return Err(ConfigError::MaxAgeOutOfRange { rule, value });
+            return error(ConfigErrorKind::MaxAgeOutOfRange { value });
         }
     }
     Ok(())
@@ -195,21 +191,25 @@ fn check_meaning(
         .iter()
         .find(|m| CorsMethod::from_name(m).is_none())
     {
-        return Err(ConfigError::UnsupportedMethod {
+        return Err(ConfigError::in_rule(
             rule,
-            method: method.clone(),
-        });
+            ConfigErrorKind::UnsupportedMethod {
+                method: method.clone(),
+            },
+        ));
     }
     for origin in &r.allowed_origins {
         let Some(stars) = text_wildcards(origin) else {
             return Err(invalid(rule, Field::AllowedOrigin, origin));
         };
         if stars > 1 {
-            return Err(ConfigError::TooManyWildcards {
+            return Err(ConfigError::in_rule(
                 rule,
-                field: Field::AllowedOrigin,
-                value: origin.clone(),
-            });
+                ConfigErrorKind::TooManyWildcards {
+                    field: Field::AllowedOrigin,
+                    value: origin.clone(),
+                },
+            ));
         }
     }
     for header in &r.allowed_headers {
@@ -217,11 +217,13 @@ fn check_meaning(
             return Err(invalid(rule, Field::AllowedHeader, header));
         };
         if stars > 1 {
-            return Err(ConfigError::TooManyWildcards {
+            return Err(ConfigError::in_rule(
                 rule,
-                field: Field::AllowedHeader,
-                value: header.clone(),
-            });
+                ConfigErrorKind::TooManyWildcards {
+                    field: Field::AllowedHeader,
+                    value: header.clone(),
+                },
+            ));
         }
     }
     for header in &r.expose_headers {
@@ -229,10 +231,12 @@ fn check_meaning(
             return Err(invalid(rule, Field::ExposeHeader, header));
         };
         if !options.lenient && stars > 0 {
-            return Err(ConfigError::ExposeHeaderWildcard {
+            return Err(ConfigError::in_rule(
                 rule,
-                value: header.clone(),
-            });
+                ConfigErrorKind::ExposeHeaderWildcard {
+                    value: header.clone(),
+                },
+            ));
         }
     }
     if let Some(id) = &r.id {
@@ -244,35 +248,35 @@ fn check_meaning(
 }
 
 fn invalid(rule: usize, field: Field, value: &str) -> ConfigError {
-    ConfigError::InvalidCharacter {
+    ConfigError::in_rule(
         rule,
-        field,
-        value: value.to_owned(),
-    }
+        ConfigErrorKind::InvalidCharacter {
+            field,
+            value: value.to_owned(),
+        },
+    )
 }
 
 /// The number of `*` in a value that may be stored, or `None` when it holds a character it may
 /// not: a control character (C0 or DEL), or U+FFFE or U+FFFF, which XML cannot carry (the
-/// XML writer would have to alter them). One pass over the bytes: eight at a time while
-/// none of them needs a closer look, then byte by byte.
+/// XML writer would have to alter them). The first passes have no early exit, so the
+/// compiler can test many bytes at a time; only a value with a byte that needs a closer look
+/// (`EF` may start U+FFFE or U+FFFF) is read byte by byte.
 fn text_wildcards(value: &str) -> Option<usize> {
-    let mut stars = 0;
-    let mut rest = value.as_bytes();
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        let word = u64::from_le_bytes(*word);
-        if control_bytes(word) | bytes_eq(word, 0x7f) | bytes_eq(word, 0xef) != 0 {
-            break;
-        }
-        stars += bytes_eq(word, b'*').count_ones() as usize;
-        rest = tail;
+    let bytes = value.as_bytes();
+    let stars = bytes.iter().filter(|&&b| b == b'*').count();
+    let suspect = bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == 0x7f) | (b == 0xef)
+    });
+    if !suspect {
+        return Some(stars);
     }
-    for (i, &b) in rest.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
-            b'*' => stars += 1,
             0..0x20 | 0x7f => return None,
             // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
-            0xef if rest.get(i + 1) == Some(&0xbf)
-                && matches!(rest.get(i + 2), Some(0xbe | 0xbf)) =>
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
             {
                 return None;
             }
@@ -283,18 +287,18 @@ fn text_wildcards(value: &str) -> Option<usize> {
 }
 
 /// The number of `*` in an HTTP token (`*` is a `tchar`) or the empty string, or `None` when
-/// the value is neither. One pass over the bytes: eight at a time while they are lower-case
-/// letters, digits or `-` (as most names are written), then by table.
+/// the value is neither. Names as people write them (lower-case letters, digits, `-`) are
+/// told apart in a pass without an early exit; any other is read by table.
 fn token_wildcards(value: &str) -> Option<usize> {
-    let mut rest = value.as_bytes();
-    while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        if not_plain(u64::from_le_bytes(*word)) != 0 {
-            break;
-        }
-        rest = tail;
+    let bytes = value.as_bytes();
+    let plain = bytes.iter().fold(true, |all, &b| {
+        all & (b.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'-'))
+    });
+    if plain {
+        return Some(0);
     }
     let mut stars = 0;
-    for &b in rest {
+    for &b in bytes {
         if !TCHAR[usize::from(b)] {
             return None;
         }

@@ -266,3 +266,59 @@ fn format_detection() {
         );
     }
 }
+
+#[test]
+fn the_https_namespace_reads_as_the_http_one_and_is_written_as_http() {
+    use bucket_cors::s3::{S3_NAMESPACE, S3_NAMESPACE_HTTPS};
+    let rule =
+        "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>";
+    let read = |namespace: &str| {
+        let doc = format!("<CORSConfiguration xmlns=\"{namespace}\">{rule}</CORSConfiguration>");
+        CorsConfiguration::parse(doc.as_bytes())
+    };
+    let (format, https) = read(S3_NAMESPACE_HTTPS).unwrap();
+    assert_eq!(format, Format::S3Xml);
+    assert_eq!(https, read(S3_NAMESPACE).unwrap().1);
+    assert!(https.validate().is_ok());
+    assert!(
+        https
+            .to_s3_xml()
+            .contains(&format!("xmlns=\"{S3_NAMESPACE}\""))
+    );
+    // Other spellings keep today's answer.
+    for other in [
+        "https://s3.amazonaws.com/doc/2006-03-01",
+        "https://S3.amazonaws.com/doc/2006-03-01/",
+        "https://s3.amazonaws.com/doc/2006-03-01/ ",
+        "ftp://s3.amazonaws.com/doc/2006-03-01/",
+    ] {
+        let err = read(other).unwrap_err();
+        assert_eq!(err.s3_code().as_str(), "MalformedXML", "{other}");
+    }
+}
+
+/// Declarations the `xml_differential` fuzz target found its reference parser (roxmltree)
+/// reading more laxly than XML 1.0: the library keeps refusing them.
+#[test]
+fn declarations_are_held_to_xml_grammar_and_utf_8() {
+    let body = "<CORSConfiguration><CORSRule><AllowedOrigin>a</AllowedOrigin>\
+                <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+    for declaration in [
+        // A carriage return inside the encoding's name: not UTF-8.
+        "<?xml version=\"1.0\" encoding=\"UTF\r8\"?>",
+        // A declaration whose pseudo-attributes start with another declaration.
+        "<?xml\r\r<?xml version='1.0' encodin='utf-8' standalone=\"yes\"?>",
+    ] {
+        let doc = format!("{declaration}\n{body}");
+        for result in [
+            CorsConfiguration::from_s3_xml(doc.as_bytes()),
+            CorsConfiguration::from_oss_xml(doc.as_bytes()),
+        ] {
+            let err = result.unwrap_err();
+            assert_eq!(err.s3_code().as_str(), "MalformedXML", "{declaration:?}");
+            assert_eq!(err.offset(), Some(0), "{declaration:?}");
+        }
+    }
+    let fine = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{body}");
+    assert!(CorsConfiguration::from_s3_xml(fine.as_bytes()).is_ok());
+}

@@ -34,8 +34,8 @@ fn check_validate(v: &Value) -> Result<(), String> {
             if e.s3_code().as_str() != code {
                 problems.push(format!("code {} != {code}", e.s3_code()));
             }
-            if u64::from(e.http_status()) != expect["status"].as_u64().unwrap() {
-                problems.push(format!("status {}", e.http_status()));
+            if u64::from(e.status()) != expect["status"].as_u64().unwrap() {
+                problems.push(format!("status {}", e.status()));
             }
             if let Some(message) = expect["message"].as_str() {
                 if e.s3_message() != message {

@@ -35,12 +35,7 @@ fn outcome_with(document: &str, options: &ValidationOptions) -> String {
 
 fn render(e: &ConfigError) -> String {
     let rule = e.rule().map(|r| format!(" rule={r}")).unwrap_or_default();
-    format!(
-        "{} {}{rule} | {}",
-        e.s3_code(),
-        e.http_status(),
-        e.s3_message()
-    )
+    format!("{} {}{rule} | {}", e.s3_code(), e.status(), e.s3_message())
 }
 
 macro_rules! table {
@@ -79,6 +74,11 @@ table! {
     unknown_root_element: xml_rules(&format!("{}<Other/>", rule(OK))) => format!("MalformedXML 400 | {MALFORMED}");
     wrong_root: format!("<CORSConfig>{}</CORSConfig>", rule(OK)) => format!("MalformedXML 400 | {MALFORMED}");
     wrong_namespace: format!("<CORSConfiguration xmlns=\"urn:other\">{}</CORSConfiguration>", rule(OK)) => format!("MalformedXML 400 | {MALFORMED}");
+    accepts_the_https_namespace: format!("<CORSConfiguration xmlns=\"https://s3.amazonaws.com/doc/2006-03-01/\">{}</CORSConfiguration>", rule(OK)) => "ok";
+    accepts_the_https_namespace_in_oss_xml: format!("<CORSConfiguration xmlns='https://s3.amazonaws.com/doc/2006-03-01/'>{}<ResponseVary>true</ResponseVary></CORSConfiguration>", rule(OK)) => "ok";
+    https_namespace_must_be_exact: format!("<CORSConfiguration xmlns=\"https://s3.amazonaws.com/doc/2006-03-01\">{}</CORSConfiguration>", rule(OK)) => format!("MalformedXML 400 | {MALFORMED}");
+    https_namespace_is_case_sensitive: format!("<CORSConfiguration xmlns=\"HTTPS://s3.amazonaws.com/doc/2006-03-01/\">{}</CORSConfiguration>", rule(OK)) => format!("MalformedXML 400 | {MALFORMED}");
+    other_https_namespace: format!("<CORSConfiguration xmlns=\"https://s3.amazonaws.com/doc/2006-03-02/\">{}</CORSConfiguration>", rule(OK)) => format!("MalformedXML 400 | {MALFORMED}");
     not_well_formed: xml_rules(&rule("<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</Allowed")) => format!("MalformedXML 400 rule=0 | {MALFORMED}");
     mismatched_end_tag: xml_rules(&rule("<AllowedOrigin>*</AllowedMethod>")) => format!("MalformedXML 400 rule=0 | {MALFORMED}");
     text_between_elements: xml_rules(&rule(&format!("oops{OK}"))) => format!("MalformedXML 400 rule=0 | {MALFORMED}");
@@ -277,4 +277,111 @@ fn display_is_lowercase_and_names_rule_and_field() {
         text.starts_with("malformed s3-xml document: unexpected element \"Bad\""),
         "{text}"
     );
+}
+
+#[test]
+fn errors_carry_kind_rule_field_and_offset_as_data() {
+    use bucket_cors::{ConfigErrorKind, Field};
+    // Validation: the rule and field, no offset (the model has no bytes).
+    let doc = xml_rules(&format!(
+        "{}{}",
+        rule(OK),
+        rule(
+            "<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedHeader>a b</AllowedHeader>"
+        )
+    ));
+    let err = CorsConfiguration::from_s3_xml(doc.as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        *err.kind(),
+        ConfigErrorKind::InvalidCharacter {
+            field: Field::AllowedHeader,
+            value: "a b".to_owned()
+        }
+    );
+    assert_eq!(
+        (err.rule(), err.field(), err.offset()),
+        (Some(1), Some(Field::AllowedHeader), None)
+    );
+    assert_eq!(err.status(), 400);
+    assert!(std::error::Error::source(&err).is_none());
+    // Reading: the rule and field being read, and the byte where the problem was found.
+    let doc = "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod>               <AllowedOrigin>a<b/></AllowedOrigin></CORSRule></CORSConfiguration>";
+    let err = CorsConfiguration::from_s3_xml(doc.as_bytes()).unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        ConfigErrorKind::Malformed {
+            format: Format::S3Xml,
+            ..
+        }
+    ));
+    assert_eq!(err.rule(), Some(0));
+    assert_eq!(err.field(), Some(Field::AllowedOrigin));
+    assert_eq!(err.offset(), doc.find("<b/>"));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "malformed s3-xml document, rule 0: unexpected element \"b\" inside a value (at byte {})",
+            doc.find("<b/>").unwrap()
+        )
+    );
+    // The kind's own text is lowercase and names no position.
+    assert_eq!(
+        ConfigErrorKind::MissingAllowedOrigin.to_string(),
+        "no allowed origin"
+    );
+}
+
+#[test]
+fn the_parsers_own_errors_are_kept_as_the_source() {
+    // quick-xml's, with the offset where it stopped.
+    let doc = b"<CORSConfiguration><CORSRule></CORSConfiguration>";
+    let err = CorsConfiguration::from_s3_xml(doc).unwrap_err();
+    let source = std::error::Error::source(&err).expect("quick-xml's error");
+    assert!(
+        source.downcast_ref::<quick_xml::Error>().is_some(),
+        "{source:?}"
+    );
+    assert_eq!(err.rule(), Some(0));
+    assert_eq!(err.offset(), Some(29));
+    // serde_json's, with the offset of its line and column.
+    let doc = b"{\"CORSRules\": [\n  {\"AllowedOrigins\": [\"*\"], \"Bad\": 1}]}";
+    let err = CorsConfiguration::from_json(doc).unwrap_err();
+    let source = std::error::Error::source(&err).expect("serde_json's error");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "{source:?}"
+    );
+    let offset = err.offset().expect("an offset");
+    assert!(doc[..offset].ends_with(b"\"Bad\""), "{offset}");
+    // A byte order mark counts in the offset.
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(b"<CORSConfiguration><Bad/></CORSConfiguration>");
+    let err = CorsConfiguration::from_s3_xml(&with_bom).unwrap_err();
+    assert_eq!(err.offset(), Some(22));
+}
+
+#[test]
+fn to_xml_is_the_body_a_put_bucket_cors_handler_sends() {
+    let doc = xml_rules(&rule(
+        "<AllowedOrigin>https://*.<&>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>",
+    ));
+    let err = CorsConfiguration::from_s3_xml(doc.replace("<&>", "&lt;&amp;&gt;").as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert_eq!(
+        err.to_xml("4442587FB7D0A2F9", "host&id"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidRequest</Code>\
+         <Message>AllowedOrigin \"https://*.&lt;&amp;&gt;*\" can not have more than one \
+         wildcard.</Message><RequestId>4442587FB7D0A2F9</RequestId>\
+         <HostId>host&amp;id</HostId></Error>"
+    );
+    let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+    let err = CorsConfiguration::from_s3_xml(&big).unwrap_err();
+    assert!(err.to_xml("r", "h").contains(
+        "<Code>MaxMessageLengthExceeded</Code><Message>Your request was too big.</Message>"
+    ));
 }

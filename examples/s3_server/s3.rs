@@ -532,7 +532,7 @@ impl Server {
         let engine = CorsConfiguration::parse_as(&body, format)
             .and_then(|config| CorsEngine::compile_with(&config, &options))
             .map_err(|err| {
-                let status = err.http_status();
+                let status = err.status();
                 S3Error::new(status, err.s3_code().as_str(), err.s3_message())
             })?;
         let mut store = self.store.lock();

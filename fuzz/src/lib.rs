@@ -343,7 +343,7 @@ pub fn check_decision(engine: &CorsEngine, policy: VaryPolicy, req: &Req) {
 /// Checks an error's texts: S3's answer is a 400 with a message, the log text is lowercase-led
 /// and has no final period.
 pub fn check_error(error: &ConfigError) {
-    assert_eq!(error.http_status(), 400);
+    assert_eq!(error.status(), 400);
     assert!(matches!(
         error.s3_code(),
         S3ErrorCode::MalformedXml

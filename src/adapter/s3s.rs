@@ -146,11 +146,11 @@ impl From<&ConfigError> for S3Error {
 
 /// The error for a negative `MaxAgeSeconds`, as the XML codec gives it.
 fn negative_max_age(rule: usize, seconds: i32) -> ConfigError {
-    ConfigError::Malformed {
-        format: Format::S3Xml,
-        rule: Some(rule),
-        detail: format!("MaxAgeSeconds {seconds} is not a non-negative integer"),
-    }
+    ConfigError::malformed(
+        Format::S3Xml,
+        format!("MaxAgeSeconds {seconds} is not a non-negative integer"),
+    )
+    .with_rule(Some(rule))
 }
 
 /// S3's error code.
@@ -160,7 +160,7 @@ fn code_of(error: &ConfigError) -> &'static str {
 
 /// S3's HTTP status.
 fn status_of(error: &ConfigError) -> u16 {
-    error.http_status()
+    error.status()
 }
 
 /// S3's exact message.

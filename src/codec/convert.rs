@@ -369,8 +369,9 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// As [`CorsConfiguration::parse_as`], and [`ConfigError::Malformed`] for a document over
-    /// its provider's documented limits.
+    /// As [`CorsConfiguration::parse_as`], and a [`ConfigError`] of kind
+    /// [`Malformed`](crate::ConfigErrorKind::Malformed) for a document over its provider's
+    /// documented limits.
     pub fn from_format(
         bytes: &[u8],
         format: Format,
@@ -432,11 +433,7 @@ impl CorsConfiguration {
 
 /// The one place codec read errors are made, so their construction can change in one place.
 pub(crate) fn codec_error(format: Format, rule: Option<usize>, detail: String) -> ConfigError {
-    ConfigError::Malformed {
-        format,
-        rule,
-        detail,
-    }
+    ConfigError::malformed(format, detail).with_rule(rule)
 }
 
 /// A warning for OSS's `ResponseVary`, which no other format carries.

@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Format;
-use crate::error::ConfigError;
+use serde_json::error::Category;
+
+use crate::error::{ConfigError, Field};
 use crate::model::{CorsConfiguration, CorsRule};
 
 #[derive(Deserialize)]
@@ -60,7 +62,13 @@ struct WireRuleOut<'a> {
 }
 
 pub(crate) fn parse(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let bytes = &bytes[bom..];
+    let malformed = |error: serde_json::Error| malformed(bytes, bom, error);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let rules = if first == Some(&b'[') {
         serde_json::from_slice::<Vec<WireRuleIn>>(bytes).map_err(malformed)?
@@ -75,10 +83,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
         .map(|(index, rule)| {
             let max_age_seconds = match rule.max_age_seconds {
                 None => None,
-                Some(value) => Some(u32::try_from(value).map_err(|_| ConfigError::Malformed {
-                    format: Format::Json,
-                    rule: Some(index),
-                    detail: format!("MaxAgeSeconds {value} is not a non-negative 32-bit integer"),
+                Some(value) => Some(u32::try_from(value).map_err(|_| {
+                    ConfigError::malformed(
+                        Format::Json,
+                        format!("MaxAgeSeconds {value} is not a non-negative 32-bit integer"),
+                    )
+                    .with_rule(Some(index))
+                    .with_field(Some(Field::MaxAgeSeconds))
                 })?),
             };
             Ok(CorsRule {
@@ -94,12 +105,36 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
     Ok(CorsConfiguration::new(rules))
 }
 
-fn malformed(error: serde_json::Error) -> ConfigError {
-    ConfigError::Malformed {
-        format: Format::Json,
-        rule: None,
-        detail: error.to_string(),
+/// A `serde_json` error, kept as the source, with the byte offset its line and column point
+/// at (`bom` bytes before `bytes` were left out of the reading).
+fn malformed(bytes: &[u8], bom: usize, error: serde_json::Error) -> ConfigError {
+    let detail = match error.classify() {
+        Category::Eof => "unexpected end of document",
+        Category::Syntax => "not well-formed json",
+        Category::Data | Category::Io => "not the aws cli shape of a cors configuration",
+    };
+    let err = ConfigError::malformed(Format::Json, detail);
+    let offset = byte_offset(bytes, error.line(), error.column());
+    let err = match offset {
+        Some(offset) => err.with_offset(bom + offset),
+        None => err,
+    };
+    err.with_source(error)
+}
+
+/// The byte offset just after what serde_json had read when it stopped: its line is 1-based,
+/// its column the number of bytes it read on that line; `None` when the error has no
+/// position.
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
+    if line == 0 {
+        return None;
     }
+    let line_start = if line == 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', bytes).nth(line - 2)? + 1
+    };
+    Some((line_start + column).min(bytes.len()))
 }
 
 pub(crate) fn write(config: &CorsConfiguration) -> String {
@@ -128,8 +163,10 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::TooLarge`] over 64 KB; [`ConfigError::Malformed`] for JSON that is not
-    /// well-formed, has unknown or duplicated members, or values of the wrong type.
+    /// A [`ConfigError`] of kind [`TooLarge`](crate::ConfigErrorKind::TooLarge) over 64 KB, or
+    /// [`Malformed`](crate::ConfigErrorKind::Malformed) for JSON that is not well-formed, has
+    /// unknown or duplicated members, or values of the wrong type; its
+    /// [`source`](std::error::Error::source) is `serde_json`'s error.
     pub fn from_json(bytes: &[u8]) -> Result<CorsConfiguration, ConfigError> {
         Self::parse_as(bytes, Format::Json)
     }

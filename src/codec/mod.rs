@@ -24,14 +24,13 @@ impl CorsConfiguration {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::TooLarge`] for a document over 64 KB, decided before parsing;
-    /// [`ConfigError::Malformed`] when the format cannot be told or the document cannot be read.
+    /// A [`ConfigError`] of kind [`TooLarge`](crate::ConfigErrorKind::TooLarge) for a document
+    /// over 64 KB, decided before parsing, or [`Malformed`](crate::ConfigErrorKind::Malformed)
+    /// when the format cannot be told or the document cannot be read.
     pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
         check_size(bytes)?;
-        let format = Format::detect(bytes).ok_or_else(|| ConfigError::Malformed {
-            format: Format::S3Xml,
-            rule: None,
-            detail: "neither xml nor json".to_owned(),
+        let format = Format::detect(bytes).ok_or_else(|| {
+            ConfigError::malformed(Format::S3Xml, "neither xml nor json").with_offset(0)
         })?;
         Self::parse_as(bytes, format).map(|config| (format, config))
     }
@@ -73,10 +72,7 @@ impl CorsConfiguration {
 
 fn check_size(bytes: &[u8]) -> Result<(), ConfigError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(ConfigError::TooLarge {
-            size: bytes.len(),
-            limit: MAX_DOCUMENT_BYTES,
-        });
+        return Err(ConfigError::too_large(bytes.len(), MAX_DOCUMENT_BYTES));
     }
     Ok(())
 }

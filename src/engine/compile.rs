@@ -64,10 +64,10 @@ impl CorsEngine {
     ) -> Result<CorsEngine, ConfigError> {
         if config.rules.len() > MAX_INDEXED_RULES {
             // Unreachable while every dialect caps rules at 100; kept so no input can panic.
-            return Err(ConfigError::TooManyRules {
-                count: config.rules.len(),
-                limit: MAX_INDEXED_RULES,
-            });
+            return Err(ConfigError::too_many_rules(
+                config.rules.len(),
+                MAX_INDEXED_RULES,
+            ));
         }
         let mut origins = OriginIndex::default();
         origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());

@@ -116,7 +116,7 @@ impl Document {
                 "{}: not a valid configuration ({} {} {}): {}{hint}",
                 self.name,
                 answerer(refusal.dialect),
-                err.http_status(),
+                err.status(),
                 err.s3_code(),
                 detail(err)
             ))
@@ -153,6 +153,14 @@ pub(crate) fn detail(err: &ConfigError) -> String {
     if err.s3_code() == S3ErrorCode::MaxMessageLengthExceeded {
         format!("the document is larger than the limit of {MAX_DOCUMENT_BYTES} bytes")
     } else {
-        err.to_string()
+        // The reader's own error, when there is one, says what it found.
+        let mut text = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
     }
 }

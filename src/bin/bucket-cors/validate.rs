@@ -40,7 +40,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome, Failure> {
             Err(Refusal { error: err, .. }) => JsonObject::new()
                 .bool("valid", false)
                 .str("error_code", Some(err.s3_code().as_str()))
-                .num("status", Some(u64::from(err.http_status())))
+                .num("status", Some(u64::from(err.status())))
                 .str("message", Some(&err.s3_message()))
                 .num("rule", err.rule().map(|r| r as u64)),
         };
@@ -60,7 +60,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<Outcome, Failure> {
                     "{}: invalid: {} {} {}",
                     document.name,
                     answerer(refusal.dialect),
-                    err.http_status(),
+                    err.status(),
                     err.s3_code()
                 );
                 let _ = writeln!(out, "  message: {}", err.s3_message());
