@@ -1,5 +1,5 @@
 //! The diagnostics on the hostile near-64 KB documents of `support/diag_cases.rs`: parse,
-//! lint and explain each, so the figures of `docs/robustness-diag.md` (lint within 3× of
+//! lint and explain each, so the figures of `docs/robustness.md`, Diagnostics (lint within 3× of
 //! parsing the same document) can be checked on any machine.
 
 use std::hint::black_box;

@@ -774,7 +774,7 @@ mod lint_cases {
 
     /// The time bound of every case: at least 50 times the slowest lint of these documents
     /// measured in a debug build (37 ms, on a shared two-core machine; see
-    /// docs/robustness-diag.md). The cubic lint took minutes on the first case.
+    /// docs/robustness.md, Diagnostics). The cubic lint took minutes on the first case.
     const BOUND: Duration = Duration::from_secs(2);
 
     /// Parses the case's document, lints it (the best of three runs) and checks the time.
