@@ -4,28 +4,35 @@
 use bucket_cors::{
     CorsConfiguration, CorsEngine, CorsRequest, Decision, HeaderLines, ResourceType,
 };
-use serde_json::Value;
 
 mod vectors;
 
-/// Vectors only a host can answer (a listing of buckets; the integrity-header rule).
-const HOST_ONLY: &[&str] = &[
-    "actual-list-buckets-never-cors",
-    "validate-missing-integrity-header",
-];
+use vectors::{Kind, Vector};
 
-fn header<'a>(headers: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .and_then(|(_, v)| v.as_str())
+/// The one place this file builds a `CorsRequest`.
+fn cors_request(request: &vectors::Request) -> CorsRequest<'_> {
+    let resource = if request.names_bucket() {
+        ResourceType::Bucket
+    } else {
+        ResourceType::Object
+    };
+    let mut view = CorsRequest::builder(&request.method).resource_type(resource);
+    if let Some(origin) = request.origin() {
+        view = view.origin(origin);
+    }
+    if let Some(method) = request.request_method() {
+        view = view.request_method(method);
+    }
+    if let Some(headers) = request.request_headers() {
+        view = view.request_headers(HeaderLines::one(headers));
+    }
+    view.build()
 }
 
-fn check_validate(v: &Value) -> Result<(), String> {
-    let xml = v["xml"].as_str().unwrap();
-    let expect = &v["expect"];
-    let result = CorsConfiguration::from_s3_xml(xml.as_bytes()).and_then(|c| c.validate());
-    match (expect["error_code"].as_str(), result) {
+fn check_validate(v: &Vector) -> Result<(), String> {
+    let expect = &v.expect;
+    let result = CorsConfiguration::from_s3_xml(v.xml().as_bytes()).and_then(|c| c.validate());
+    match (expect.error_code.as_deref(), result) {
         (None, Ok(())) => Ok(()),
         (None, Err(e)) => Err(format!("expected valid, got {e}")),
         (Some(code), Ok(())) => Err(format!("expected {code}, got valid")),
@@ -34,10 +41,10 @@ fn check_validate(v: &Value) -> Result<(), String> {
             if e.s3_code().as_str() != code {
                 problems.push(format!("code {} != {code}", e.s3_code()));
             }
-            if u64::from(e.status()) != expect["status"].as_u64().unwrap() {
+            if e.status() != expect.status {
                 problems.push(format!("status {}", e.status()));
             }
-            if let Some(message) = expect["message"].as_str() {
+            if let Some(message) = expect.message.as_deref() {
                 if e.s3_message() != message {
                     problems.push(format!("message {:?} != {message:?}", e.s3_message()));
                 }
@@ -51,38 +58,20 @@ fn check_validate(v: &Value) -> Result<(), String> {
     }
 }
 
-fn check_engine(v: &Value) -> Result<(), String> {
-    let engine = vectors::engine(v)?;
-    let req = &v["request"];
-    let method = req["method"].as_str().unwrap();
-    let headers = req["headers"].as_object().unwrap();
-    let path = req["path"].as_str().unwrap().split('?').next().unwrap();
-    let mut builder =
-        CorsRequest::builder(method).resource_type(if path == "/" || path.is_empty() {
-            ResourceType::Bucket
-        } else {
-            ResourceType::Object
-        });
-    if let Some(origin) = header(headers, "Origin") {
-        builder = builder.origin(origin);
-    }
-    if let Some(m) = header(headers, "Access-Control-Request-Method") {
-        builder = builder.request_method(m);
-    }
-    if let Some(h) = header(headers, "Access-Control-Request-Headers") {
-        builder = builder.request_headers(HeaderLines::one(h));
-    }
-    let request = builder.build();
-    let decision = if v.get("bucket_exists") == Some(&Value::Bool(false)) {
-        CorsEngine::evaluate_missing_bucket(&request)
+fn check_engine(v: &Vector) -> Result<(), String> {
+    let engine = v.engine()?;
+    let request = v.request();
+    let view = cors_request(request);
+    let decision = if v.bucket_exists {
+        engine.evaluate(&view)
     } else {
-        engine.evaluate(&request)
+        CorsEngine::evaluate_missing_bucket(&view)
     };
-    let expect = &v["expect"];
+    let expect = &v.expect;
     let mut problems = Vec::new();
-    if method == "OPTIONS" {
-        let status = decision.status().map(u64::from);
-        if status != expect["status"].as_u64() {
+    if request.method == "OPTIONS" {
+        let status = decision.status();
+        if status != Some(expect.status) {
             problems.push(format!("status {status:?}"));
         }
         let (code, message, err_method, resource) = match &decision {
@@ -94,24 +83,22 @@ fn check_engine(v: &Value) -> Result<(), String> {
             ),
             _ => (None, None, None, None),
         };
-        if code != expect["error_code"].as_str() {
+        if code != expect.error_code.as_deref() {
             problems.push(format!("code {code:?}"));
         }
-        if let Some(err) = expect.get("error") {
-            if let Some(m) = err.get("Message").and_then(Value::as_str) {
-                if message.as_deref() != Some(m) {
-                    problems.push(format!("message {message:?}"));
-                }
+        if let Some(m) = expect.error.get("Message") {
+            if message.as_deref() != Some(m) {
+                problems.push(format!("message {message:?}"));
             }
-            if let Some(m) = err.get("Method").and_then(Value::as_str) {
-                if err_method != Some(m) {
-                    problems.push(format!("method {err_method:?}"));
-                }
+        }
+        if let Some(m) = expect.error.get("Method") {
+            if err_method != Some(m) {
+                problems.push(format!("method {err_method:?}"));
             }
-            if let Some(t) = err.get("ResourceType").and_then(Value::as_str) {
-                if resource != Some(t) {
-                    problems.push(format!("resource type {resource:?}"));
-                }
+        }
+        if let Some(t) = expect.error.get("ResourceType") {
+            if resource != Some(t) {
+                problems.push(format!("resource type {resource:?}"));
             }
         }
     } else if decision.status().is_some() {
@@ -127,17 +114,16 @@ fn check_engine(v: &Value) -> Result<(), String> {
             .find(|(n, _)| *n == name.to_ascii_lowercase())
             .map(|(_, v)| v.clone())
     };
-    for (name, value) in expect["headers"].as_object().unwrap() {
+    for (name, value) in &expect.headers {
         if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("content-type")
         {
             continue;
         }
-        if get(name).as_deref() != value.as_str() {
-            problems.push(format!("{name}: {:?} != {value}", get(name)));
+        if get(name).as_deref() != Some(value) {
+            problems.push(format!("{name}: {:?} != {value:?}", get(name)));
         }
     }
-    for name in expect["absent"].as_array().unwrap() {
-        let name = name.as_str().unwrap();
+    for name in &expect.absent {
         if let Some(value) = get(name) {
             problems.push(format!("{name} present ({value:?})"));
         }
@@ -149,17 +135,13 @@ fn check_engine(v: &Value) -> Result<(), String> {
     }
 }
 
-fn run(kinds: &[&str], check: fn(&Value) -> Result<(), String>) {
+fn run(kinds: &[Kind], check: fn(&Vector) -> Result<(), String>) {
     let mut ran = 0;
     let mut failures = Vec::new();
-    for v in vectors::all() {
-        let name = v["name"].as_str().unwrap();
-        if !kinds.contains(&v["kind"].as_str().unwrap()) || HOST_ONLY.contains(&name) {
-            continue;
-        }
+    for v in vectors::of(kinds).filter(|v| !v.host_only()) {
         ran += 1;
-        if let Err(why) = check(&v) {
-            failures.push(format!("{name}: {why}"));
+        if let Err(why) = check(v) {
+            failures.push(format!("{}: {why}", v.name));
         }
     }
     assert!(ran > 10, "only {ran} vectors ran");
@@ -172,11 +154,46 @@ fn run(kinds: &[&str], check: fn(&Value) -> Result<(), String>) {
 }
 
 #[test]
+fn the_vector_file_reads_into_its_types() {
+    let count = |kind| vectors::of(&[kind]).count();
+    assert_eq!(
+        [
+            count(Kind::Preflight),
+            count(Kind::Actual),
+            count(Kind::Api),
+            count(Kind::Validate)
+        ],
+        [29, 15, 7, 14]
+    );
+    let mut names: Vec<&str> = vectors::all().iter().map(|v| v.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), vectors::all().len(), "vector names repeat");
+    for v in vectors::all() {
+        match v.kind {
+            Kind::Validate => assert!(v.xml.is_some() && v.request.is_none(), "{}", v.name),
+            _ => assert!(v.xml.is_none() && v.request.is_some(), "{}", v.name),
+        }
+        if let Some(config) = &v.config {
+            config
+                .to_configuration()
+                .unwrap_or_else(|e| panic!("{}: the configuration does not read: {e}", v.name));
+        }
+    }
+    for name in vectors::HOST_ONLY {
+        assert!(
+            vectors::all().iter().any(|v| v.name == *name),
+            "{name} is not a vector"
+        );
+    }
+}
+
+#[test]
 fn validate_vectors() {
-    run(&["validate"], check_validate);
+    run(&[Kind::Validate], check_validate);
 }
 
 #[test]
 fn preflight_and_actual_vectors() {
-    run(&["preflight", "actual"], check_engine);
+    run(&[Kind::Preflight, Kind::Actual], check_engine);
 }

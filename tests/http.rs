@@ -12,9 +12,9 @@ use bucket_cors::{
 };
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response};
-use serde_json::Value;
-
 mod vectors;
+
+use vectors::{Kind, Vector};
 
 const APP: &str = "https://app.example.com";
 
@@ -448,17 +448,14 @@ fn respond_answers_preflights_only() {
 
 // The S3 vectors, through `http::Request` → view → `write_headers` / `respond`.
 
-fn check_vector(v: &Value) -> Result<(), String> {
-    let engine = vectors::engine(v)?;
-    let req = &v["request"];
-    let method = Method::from_bytes(req["method"].as_str().unwrap().as_bytes()).unwrap();
-    let path = req["path"].as_str().unwrap();
+fn check_vector(v: &Vector) -> Result<(), String> {
+    let engine = v.engine()?;
+    let req = v.request();
+    let method = Method::from_bytes(req.method.as_bytes()).unwrap();
+    let path = req.path.as_str();
     let mut builder = Request::builder().method(method.clone()).uri(path);
-    for (name, value) in req["headers"].as_object().unwrap() {
-        builder = builder.header(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            value.as_str().unwrap(),
-        );
+    for (name, value) in &req.headers {
+        builder = builder.header(HeaderName::from_bytes(name.as_bytes()).unwrap(), value);
     }
     let request = builder.body(()).unwrap();
     let key = path.split('?').next().unwrap().trim_start_matches('/');
@@ -467,20 +464,20 @@ fn check_vector(v: &Value) -> Result<(), String> {
         _ => ResourceType::Bucket,
     };
     let view = request_from_http(&request, resource);
-    let decision = if v.get("bucket_exists") == Some(&Value::Bool(false)) {
-        CorsEngine::evaluate_missing_bucket(&view)
-    } else {
+    let decision = if v.bucket_exists {
         engine.evaluate(&view)
+    } else {
+        CorsEngine::evaluate_missing_bucket(&view)
     };
-    let expect = &v["expect"];
+    let expect = &v.expect;
     let mut problems = Vec::new();
     let headers = if method == Method::OPTIONS {
         let response: Response<String> =
             respond(&decision, request.headers(), "R", "H").ok_or("a preflight got no response")?;
-        if u64::from(response.status().as_u16()) != expect["status"].as_u64().unwrap() {
+        if response.status().as_u16() != expect.status {
             problems.push(format!("status {}", response.status()));
         }
-        if let Some(code) = expect["error_code"].as_str() {
+        if let Some(code) = &expect.error_code {
             if !response.body().contains(&format!("<Code>{code}</Code>")) {
                 problems.push(format!("body {}", response.body()));
             }
@@ -489,7 +486,7 @@ fn check_vector(v: &Value) -> Result<(), String> {
     } else {
         written(&decision, request.headers())
     };
-    for (name, value) in expect["headers"].as_object().unwrap() {
+    for (name, value) in &expect.headers {
         if name.eq_ignore_ascii_case("content-length") {
             continue;
         }
@@ -497,13 +494,12 @@ fn check_vector(v: &Value) -> Result<(), String> {
             continue;
         }
         let got = all(&headers, name);
-        if got != [value.as_str().unwrap()] {
+        if got != [value.as_str()] {
             problems.push(format!("{name}: {got:?} != {value}"));
         }
     }
-    for name in expect["absent"].as_array().unwrap() {
-        let name = name.as_str().unwrap();
-        if headers.contains_key(name) {
+    for name in &expect.absent {
+        if headers.contains_key(name.as_str()) {
             problems.push(format!("{name} present"));
         }
     }
@@ -519,15 +515,13 @@ fn s3_vectors_through_http_types() {
     const HOST_ONLY: &[&str] = &["actual-list-buckets-never-cors"];
     let mut ran = 0;
     let mut failures = Vec::new();
-    for v in vectors::all() {
-        let name = v["name"].as_str().unwrap();
-        let kind = v["kind"].as_str().unwrap();
-        if !matches!(kind, "preflight" | "actual") || HOST_ONLY.contains(&name) {
+    for v in vectors::of(&[Kind::Preflight, Kind::Actual]) {
+        if HOST_ONLY.contains(&v.name.as_str()) {
             continue;
         }
         ran += 1;
-        if let Err(why) = check_vector(&v) {
-            failures.push(format!("{name}: {why}"));
+        if let Err(why) = check_vector(v) {
+            failures.push(format!("{}: {why}", v.name));
         }
     }
     assert!(ran > 30, "only {ran} vectors ran");

@@ -1,7 +1,7 @@
-//! Property tests of the engine against a deliberately simple reference evaluator, written
-//! here as a straight reading of the specification (sections 3 and 4 of
-//! `s3-cors-behaviour.md`) and of the README's compatibility choices: rules tried in order,
-//! the first that allows origin, method and every requested header answers.
+//! Property tests of the engine against the reference evaluator (`tests/reference`), a
+//! straight reading of the specification (sections 3 and 4 of `s3-cors-behaviour.md`) and of
+//! the README's compatibility choices: rules tried in order, the first that allows origin,
+//! method and every requested header answers.
 //!
 //! Configurations and requests are drawn from small pools so that wildcard origins, header
 //! patterns, case differences and rule order all meet often.
@@ -12,209 +12,16 @@ use bucket_cors::{
 };
 use proptest::prelude::*;
 
-// ---------------------------------------------------------------------------------------------
-// The reference evaluator.
+mod reference;
 
-/// What a response carries, as the specification describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Answer {
-    /// `pass`, `preflight`, `actual` or `reject`.
-    kind: &'static str,
-    status: Option<u16>,
-    rule: Option<usize>,
-    headers: Vec<(String, String)>,
-    /// For a rejection: code, message, `<Method>`, `<ResourceType>`.
-    error: Option<(String, String, Option<String>, Option<String>)>,
-}
-
-#[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    origin: Option<String>,
-    request_method: Option<String>,
-    header_lines: Vec<String>,
-    bucket: bool,
-}
-
-const FIVE: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
-const NOT_ALLOWED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
-
-/// `*` alone matches anything; one `*` splits the entry into a prefix and a suffix that must
-/// both fit, without overlapping; otherwise the text must be equal.
-fn wildcard(entry: &str, value: &str, ignore_case: bool) -> bool {
-    let same = |a: &str, b: &str| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
-    };
-    match entry.split_once('*') {
-        None => same(entry, value),
-        Some((prefix, suffix)) => {
-            value.len() >= prefix.len() + suffix.len()
-                && value.is_char_boundary(prefix.len())
-                && value.is_char_boundary(value.len() - suffix.len())
-                && same(prefix, &value[..prefix.len()])
-                && same(suffix, &value[value.len() - suffix.len()..])
-        }
-    }
-}
-
-fn is_token(item: &str) -> bool {
-    !item.is_empty()
-        && item
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn requested(req: &Req) -> Vec<String> {
-    req.header_lines
-        .iter()
-        .flat_map(|line| line.split(','))
-        .map(|item| item.trim_matches(|c| c == ' ' || c == '\t').to_owned())
-        .filter(|item| !item.is_empty())
-        .collect()
-}
-
-fn reference(config: &CorsConfiguration, policy: VaryPolicy, req: &Req) -> Answer {
-    // README, Vary: S3 sends Vary only on a match; `Always` adds `Vary: Origin` elsewhere;
-    // `ResponseVary` follows the OSS flag.
-    let cors_vary = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
-    let (vary_match, vary_other) = match (policy, config.response_vary) {
-        (VaryPolicy::Always, _) | (VaryPolicy::ResponseVary, Some(true)) => {
-            (Some(cors_vary), Some("Origin"))
-        }
-        (VaryPolicy::ResponseVary, Some(false)) => (None, None),
-        _ => (Some(cors_vary), None),
-    };
-    let vary_only: Vec<(String, String)> = vary_other
-        .map(|v| ("Vary".to_owned(), v.to_owned()))
-        .into_iter()
-        .collect();
-    let preflight = req.method == "OPTIONS";
-    let resource = if req.bucket { "BUCKET" } else { "OBJECT" };
-    let reject = |status: u16, code: &str, message: String, method: Option<&str>| Answer {
-        kind: "reject",
-        status: Some(status),
-        rule: None,
-        headers: vary_only.clone(),
-        error: Some((
-            code.to_owned(),
-            message,
-            method.map(str::to_owned),
-            method.map(|_| resource.to_owned()),
-        )),
-    };
-    let pass = Answer {
-        kind: "pass",
-        status: None,
-        rule: None,
-        headers: vary_only.clone(),
-        error: None,
-    };
-    // 3.1 step 1 and section 4: no Origin.
-    let Some(origin) = &req.origin else {
-        return if preflight {
-            reject(
-                400,
-                "BadRequest",
-                "Insufficient information. Origin request header needed.".to_owned(),
-                None,
-            )
-        } else {
-            pass
-        };
-    };
-    // 3.1 step 4: a preflight needs one of the five methods.
-    if preflight {
-        match req.request_method.as_deref() {
-            Some(m) if FIVE.contains(&m) => {}
-            other => {
-                let message = format!(
-                    "Invalid Access-Control-Request-Method: {}",
-                    other.unwrap_or("null")
-                );
-                return reject(400, "BadRequest", message, None);
-            }
-        }
-    }
-    // Section 4: Access-Control-Request-Method, when present, is the method on any request.
-    let method = req.request_method.as_deref().unwrap_or(&req.method);
-    let items = requested(req);
-    // README: an Origin with a control character matches nothing; so does a requested
-    // header that is not a token.
-    let origin_ok = !origin.bytes().any(|b| b < 0x20 || b == 0x7f);
-    let items_ok = items.iter().all(|i| is_token(i));
-    // 3.2: the first rule, in document order, that allows all three.
-    let chosen = config.rules.iter().position(|rule| {
-        origin_ok
-            && items_ok
-            && FIVE.contains(&method)
-            && rule.allowed_methods.iter().any(|m| m == method)
-            && rule
-                .allowed_origins
-                .iter()
-                .any(|entry| wildcard(entry, origin, false))
-            && items.iter().all(|item| {
-                rule.allowed_headers
-                    .iter()
-                    .any(|entry| wildcard(entry, item, true))
-            })
-    });
-    let Some(index) = chosen else {
-        return if preflight {
-            reject(403, "AccessForbidden", NOT_ALLOWED.to_owned(), Some(method))
-        } else {
-            pass
-        };
-    };
-    // 3.3: the headers of the matched rule.
-    let rule = &config.rules[index];
-    let star = rule.allowed_origins.iter().any(|o| o == "*");
-    let mut headers = Vec::new();
-    let mut add = |name: &str, value: String| headers.push((name.to_owned(), value));
-    add(
-        "Access-Control-Allow-Origin",
-        if star { "*".to_owned() } else { origin.clone() },
-    );
-    if !star {
-        add("Access-Control-Allow-Credentials", "true".to_owned());
-    }
-    add(
-        "Access-Control-Allow-Methods",
-        rule.allowed_methods.join(", "),
-    );
-    if !items.is_empty() {
-        let lower: Vec<String> = items.iter().map(|i| i.to_ascii_lowercase()).collect();
-        add("Access-Control-Allow-Headers", lower.join(", "));
-    }
-    if !rule.expose_headers.is_empty() {
-        add(
-            "Access-Control-Expose-Headers",
-            rule.expose_headers.join(", "),
-        );
-    }
-    if let Some(seconds) = rule.max_age_seconds {
-        add("Access-Control-Max-Age", seconds.to_string());
-    }
-    if let Some(vary) = vary_match {
-        add("Vary", vary.to_owned());
-    }
-    Answer {
-        kind: if preflight { "preflight" } else { "actual" },
-        status: preflight.then_some(200),
-        rule: Some(index),
-        headers,
-        error: None,
-    }
-}
+use reference::{Answer, Kind, Refusal, Request as Req};
 
 // ---------------------------------------------------------------------------------------------
-// The engine, seen the same way.
+// The engine, seen as the reference sees an answer.
 
-fn evaluate<'a>(engine: &'a CorsEngine, req: &'a Req, lines: &'a [&'a str]) -> Decision<'a> {
-    let mut builder = CorsRequest::builder(&req.method)
+/// The one place these tests build a `CorsRequest`.
+fn cors_request<'a>(req: &'a Req, lines: &'a [&'a str]) -> CorsRequest<'a> {
+    let mut request = CorsRequest::builder(&req.method)
         .request_headers(HeaderLines::many(lines))
         .resource_type(if req.bucket {
             ResourceType::Bucket
@@ -222,44 +29,53 @@ fn evaluate<'a>(engine: &'a CorsEngine, req: &'a Req, lines: &'a [&'a str]) -> D
             ResourceType::Object
         });
     if let Some(origin) = &req.origin {
-        builder = builder.origin(origin);
+        request = request.origin(origin);
     }
     if let Some(method) = &req.request_method {
-        builder = builder.request_method(method);
+        request = request.request_method(method);
     }
-    let request = builder.build();
-    engine.evaluate(&request)
+    request.build()
 }
 
-fn answer(engine: &CorsEngine, req: &Req) -> Answer {
-    let lines: Vec<&str> = req.header_lines.iter().map(String::as_str).collect();
-    let decision = evaluate(engine, req, &lines);
+fn to_answer(decision: &Decision<'_>) -> Answer {
     let headers = decision
         .headers()
         .map(|(n, v)| (n.to_owned(), v.to_string()))
         .collect();
-    let (kind, error) = match &decision {
-        Decision::Pass(_) => ("pass", None),
-        Decision::Preflight(_) => ("preflight", None),
-        Decision::Actual(_) => ("actual", None),
+    let (kind, refusal) = match decision {
+        Decision::Pass(_) => (Kind::Pass, None),
+        Decision::Preflight(_) => (Kind::Preflight, None),
+        Decision::Actual(_) => (Kind::Actual, None),
         Decision::Reject(r) => (
-            "reject",
-            Some((
-                r.code().to_string(),
-                r.message().to_string(),
-                r.error_method().map(str::to_owned),
-                r.resource_type().map(|t| t.to_string()),
-            )),
+            Kind::Reject,
+            Some(Refusal {
+                code: r.code().to_string(),
+                message: r.message().to_string(),
+                method: r.error_method().map(str::to_owned),
+                resource: r.resource_type().map(|t| t.to_string()),
+            }),
         ),
-        _ => ("unknown", None),
+        other => panic!("a decision the reference does not know: {other:?}"),
     };
     Answer {
         kind,
         status: decision.status(),
         rule: decision.matched_rule(),
         headers,
-        error,
+        refusal,
     }
+}
+
+fn answer(engine: &CorsEngine, req: &Req) -> Answer {
+    let lines: Vec<&str> = req.header_lines.iter().map(String::as_str).collect();
+    to_answer(&engine.evaluate(&cors_request(req, &lines)))
+}
+
+fn missing_bucket_answer(req: &Req) -> Answer {
+    let lines: Vec<&str> = req.header_lines.iter().map(String::as_str).collect();
+    to_answer(&CorsEngine::evaluate_missing_bucket(&cors_request(
+        req, &lines,
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +304,7 @@ proptest! {
     ) {
         let engine = compile(&config, policy);
         for req in &requests {
-            prop_assert_eq!(answer(&engine, req), reference(&config, policy, req), "{:?}", req);
+            prop_assert_eq!(answer(&engine, req), reference::evaluate(Some(&config), policy, req), "{:?}", req);
         }
     }
 
@@ -500,7 +316,7 @@ proptest! {
     ) {
         let engine = compile(&config, VaryPolicy::S3);
         for req in &requests {
-            prop_assert_eq!(answer(&engine, req), reference(&config, VaryPolicy::S3, req), "{:?}", req);
+            prop_assert_eq!(answer(&engine, req), reference::evaluate(Some(&config), VaryPolicy::S3, req), "{:?}", req);
         }
     }
 
@@ -521,6 +337,25 @@ proptest! {
         prop_assert!(s3.headers.is_empty());
         let disabled = answer(&CorsEngine::disabled(), &req);
         prop_assert!(disabled.headers.is_empty());
+    }
+
+    /// A bucket without configuration, and one that does not exist, answer as the reference.
+    #[test]
+    fn unconfigured_and_missing_buckets_agree_with_the_reference(
+        requests in prop::collection::vec(request(), 1..16),
+    ) {
+        for req in &requests {
+            prop_assert_eq!(
+                answer(&CorsEngine::disabled(), req),
+                reference::evaluate(None, VaryPolicy::Always, req),
+                "{:?}", req
+            );
+            prop_assert_eq!(
+                missing_bucket_answer(req),
+                reference::evaluate_missing_bucket(req),
+                "{:?}", req
+            );
+        }
     }
 
     /// Appending a rule never changes the answer to a request an earlier rule matched.

@@ -1,7 +1,9 @@
 //! What the fuzz targets check, shared between them.
 //!
-//! - [`glob`], a plain wildcard matcher, and [`expected`], a plain first-match evaluator read
-//!   straight from the specification, to compare the compiled engine against;
+//! - [`reference`], the reference evaluator the library's property tests also use
+//!   (`tests/reference/mod.rs`, included by path): a plain first-match evaluator read straight
+//!   from the specification, with the naive recursive wildcard matcher [`glob`], to compare
+//!   the compiled engine against;
 //! - [`check_decision`]: the decision equals the reference one, header for header, and every
 //!   header is safe to send (no control bytes; `Access-Control-Allow-Origin` is `*` or exactly
 //!   the request's `Origin`; credentials never with `*`);
@@ -9,64 +11,20 @@
 //!   validates compiles and answers requests made from its own rules.
 
 use arbitrary::{Arbitrary, Unstructured};
-use bucket_cors::{ConfigError, CorsConfiguration, CorsEngine, CorsMethod, CorsRequest, Decision, Dialect, EngineOptions, FieldValue, Format, HeaderLines, RejectionKind, ResourceType, ValidationOptions, VaryPolicy};
+use bucket_cors::{ConfigError, CorsConfiguration, CorsEngine, CorsMethod, CorsRequest, Decision, Dialect, EngineOptions, FieldValue, Format, HeaderLines, ResourceType, ValidationOptions, VaryPolicy};
 use bucket_cors::s3::{MAX_DOCUMENT_BYTES, S3ErrorCode};
-use bucket_cors::header::{ALLOW_CREDENTIALS, ALLOW_HEADERS, ALLOW_METHODS, ALLOW_ORIGIN, EXPOSE_HEADERS, MAX_AGE, VARY, VARY_CORS, VARY_ORIGIN};
+use bucket_cors::header::{ALLOW_CREDENTIALS, ALLOW_ORIGIN};
 
 /// The characters XML cannot carry, which validation refuses in origins and IDs.
 pub const NONCHARACTERS: [char; 2] = ['\u{FFFE}', '\u{FFFF}'];
 
-/// True when a value can go into an HTTP header as is: no C0 control byte and no DEL, so no
-/// CR, LF or NUL that could split a response or confuse a cache.
-pub fn is_field_value(value: &str) -> bool {
-    !value.bytes().any(|b| b < 0x20 || b == 0x7f)
-}
+#[path = "../../tests/reference/mod.rs"]
+pub mod reference;
 
-/// An RFC 9110 token.
-pub fn is_token(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
+pub use reference::{glob, is_field_value, is_token};
 
-/// The textbook wildcard matcher: `*` matches any run of bytes, the empty run included;
-/// everything else matches itself (ASCII case-insensitively when asked). Deliberately naive:
-/// it tries every length for the `*`.
-pub fn glob(pattern: &[u8], candidate: &[u8], ignore_case: bool) -> bool {
-    let (mut pattern, mut candidate) = (pattern, candidate);
-    loop {
-        match pattern.split_first() {
-            None => return candidate.is_empty(),
-            Some((b'*', rest)) => {
-                return (0..=candidate.len())
-                    .any(|skip| glob(rest, &candidate[skip..], ignore_case));
-            }
-            Some((&p, rest)) => match candidate.split_first() {
-                Some((&c, tail)) if p == c || (ignore_case && p.eq_ignore_ascii_case(&c)) => {
-                    pattern = rest;
-                    candidate = tail;
-                }
-                _ => return false,
-            },
-        }
-    }
-}
-
-/// A request, owned, so targets can build it from fuzz input.
-#[derive(Debug, Clone, Default)]
-pub struct Req {
-    /// The HTTP method.
-    pub method: String,
-    /// `Origin`.
-    pub origin: Option<String>,
-    /// `Access-Control-Request-Method`.
-    pub request_method: Option<String>,
-    /// The `Access-Control-Request-Headers` lines; empty when the header is absent.
-    pub header_lines: Vec<String>,
-    /// True when the request targets the bucket rather than an object.
-    pub bucket: bool,
-}
+/// A request, owned, so targets can build it from fuzz input: the reference's request.
+pub use reference::Request as Req;
 
 impl Req {
     /// The borrowed view; `lines` must be `self.header_lines` as `&str`s.
@@ -87,135 +45,6 @@ impl Req {
         let request = builder.build();
         request
     }
-
-    /// The requested header names: the lines split on commas, trimmed of spaces and tabs,
-    /// empty items dropped.
-    pub fn items(&self) -> Vec<&str> {
-        let mut items = Vec::new();
-        for line in &self.header_lines {
-            for item in line.split(',') {
-                let item = item.trim_matches(|c| c == ' ' || c == '\t');
-                if !item.is_empty() {
-                    items.push(item);
-                }
-            }
-        }
-        items
-    }
-}
-
-/// What the specification says the answer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// No CORS headers (except a policy's `Vary`).
-    Pass,
-    /// A preflight allowed by this rule.
-    Preflight(usize),
-    /// An ordinary request allowed by this rule.
-    Actual(usize),
-    /// A refused preflight.
-    Reject(RejectionKind),
-}
-
-/// Does rule `index` allow the request? A straight reading of the specification, section 3.2.
-pub fn rule_matches(config: &CorsConfiguration, index: usize, req: &Req) -> bool {
-    let rule = &config.rules[index];
-    let Some(origin) = &req.origin else {
-        return false;
-    };
-    let method = req.request_method.as_deref().unwrap_or(&req.method);
-    let items = req.items();
-    CorsMethod::from_name(method).is_some()
-        && rule.allowed_methods.iter().any(|m| m == method)
-        && is_field_value(origin)
-        && rule
-            .allowed_origins
-            .iter()
-            .any(|entry| glob(entry.as_bytes(), origin.as_bytes(), false))
-        && items.iter().all(|item| {
-            is_token(item)
-                && rule
-                    .allowed_headers
-                    .iter()
-                    .any(|entry| glob(entry.as_bytes(), item.as_bytes(), true))
-        })
-}
-
-/// The reference decision of a configured bucket.
-pub fn expected(config: &CorsConfiguration, req: &Req) -> Expected {
-    let preflight = req.method == "OPTIONS";
-    let first = (0..config.rules.len()).find(|&i| rule_matches(config, i, req));
-    if req.origin.is_none() {
-        return if preflight {
-            Expected::Reject(RejectionKind::MissingOrigin)
-        } else {
-            Expected::Pass
-        };
-    }
-    if preflight {
-        let valid = req
-            .request_method
-            .as_deref()
-            .is_some_and(|m| CorsMethod::from_name(m).is_some());
-        return match (valid, first) {
-            (false, _) => Expected::Reject(RejectionKind::InvalidRequestMethod),
-            (true, Some(rule)) => Expected::Preflight(rule),
-            (true, None) => Expected::Reject(RejectionKind::NotAllowed),
-        };
-    }
-    match first {
-        Some(rule) => Expected::Actual(rule),
-        None => Expected::Pass,
-    }
-}
-
-/// The `Vary` values of a policy: on a match, and on every other response.
-pub fn vary_values(
-    policy: VaryPolicy,
-    response_vary: Option<bool>,
-) -> (Option<&'static str>, Option<&'static str>) {
-    match (policy, response_vary) {
-        (VaryPolicy::Always, _) | (VaryPolicy::ResponseVary, Some(true)) => {
-            (Some(VARY_CORS), Some(VARY_ORIGIN))
-        }
-        (VaryPolicy::ResponseVary, Some(false)) => (None, None),
-        _ => (Some(VARY_CORS), None),
-    }
-}
-
-/// The headers the specification gives for a request rule `index` allowed (section 3.3).
-pub fn expected_headers(
-    config: &CorsConfiguration,
-    index: usize,
-    req: &Req,
-    vary: Option<&'static str>,
-) -> Vec<(String, String)> {
-    let rule = &config.rules[index];
-    let origin = req.origin.clone().unwrap_or_default();
-    let star = rule.allowed_origins.iter().any(|o| o == "*");
-    let mut headers = vec![(
-        ALLOW_ORIGIN.to_owned(),
-        if star { "*".to_owned() } else { origin },
-    )];
-    if !star {
-        headers.push((ALLOW_CREDENTIALS.to_owned(), "true".to_owned()));
-    }
-    headers.push((ALLOW_METHODS.to_owned(), rule.allowed_methods.join(", ")));
-    let items = req.items();
-    if !items.is_empty() {
-        let lower: Vec<String> = items.iter().map(|i| i.to_ascii_lowercase()).collect();
-        headers.push((ALLOW_HEADERS.to_owned(), lower.join(", ")));
-    }
-    if !rule.expose_headers.is_empty() {
-        headers.push((EXPOSE_HEADERS.to_owned(), rule.expose_headers.join(", ")));
-    }
-    if let Some(seconds) = rule.max_age_seconds {
-        headers.push((MAX_AGE.to_owned(), seconds.to_string()));
-    }
-    if let Some(vary) = vary {
-        headers.push((VARY.to_owned(), vary.to_owned()));
-    }
-    headers
 }
 
 /// Renders a decision's headers, checking the properties every emitted header must have
@@ -280,59 +109,38 @@ pub fn check_decision(engine: &CorsEngine, policy: VaryPolicy, req: &Req) {
     let request = req.view(&lines);
     let decision = engine.evaluate(&request);
     let headers = rendered_headers(&decision, req);
-    let Some(config) = engine.configuration() else {
-        return;
-    };
-    let (vary_match, vary_other) = vary_values(policy, config.response_vary);
-    let want = expected(config, req);
-    let other: Vec<(String, String)> = vary_other
-        .map(|v| (VARY.to_owned(), v.to_owned()))
-        .into_iter()
-        .collect();
-    match (want, &decision) {
-        (Expected::Pass, Decision::Pass(_)) => {
-            assert_eq!(decision.status(), None);
-            assert_eq!(headers, other);
-        }
-        (Expected::Preflight(rule), Decision::Preflight(_))
-        | (Expected::Actual(rule), Decision::Actual(_)) => {
-            assert_eq!(decision.matched_rule(), Some(rule), "{req:?}");
-            let status = if req.method == "OPTIONS" {
-                Some(200)
-            } else {
-                None
-            };
-            assert_eq!(decision.status(), status);
-            assert_eq!(headers, expected_headers(config, rule, req, vary_match));
-        }
-        (Expected::Reject(kind), Decision::Reject(rejection)) => {
-            assert_eq!(rejection.kind(), kind, "{req:?}");
-            let status = if kind == RejectionKind::NotAllowed {
-                403
-            } else {
-                400
-            };
-            assert_eq!(decision.status(), Some(status));
-            assert_eq!(headers, other);
+    let want = reference::evaluate(engine.configuration(), policy, req);
+    let (kind, refusal) = match &decision {
+        Decision::Pass(_) => (reference::Kind::Pass, None),
+        Decision::Preflight(_) => (reference::Kind::Preflight, None),
+        Decision::Actual(_) => (reference::Kind::Actual, None),
+        Decision::Reject(rejection) => {
             let body = rejection.to_xml("request-id", "host-id");
             assert!(
                 body.bytes().all(|b| b >= 0x20 || b == b'\n'),
                 "control byte in the error body {body:?}"
             );
             assert!(body.contains(&format!("<Code>{}</Code>", rejection.code())));
-            if kind == RejectionKind::NotAllowed {
-                let method = req.request_method.as_deref().unwrap_or(&req.method);
-                assert_eq!(rejection.error_method(), Some(method));
-                let resource = if req.bucket {
-                    ResourceType::Bucket
-                } else {
-                    ResourceType::Object
-                };
-                assert_eq!(rejection.resource_type(), Some(resource));
-            }
+            (
+                reference::Kind::Reject,
+                Some(reference::Refusal {
+                    code: rejection.code().to_string(),
+                    message: rejection.message().to_string(),
+                    method: rejection.error_method().map(str::to_owned),
+                    resource: rejection.resource_type().map(|t| t.to_string()),
+                }),
+            )
         }
-        (want, got) => panic!("expected {want:?}, got {got:?} for {req:?}"),
-    }
+        other => panic!("a decision the reference does not know: {other:?}"),
+    };
+    let got = reference::Answer {
+        kind,
+        status: decision.status(),
+        rule: decision.matched_rule(),
+        headers,
+        refusal,
+    };
+    assert_eq!(got, want, "{req:?}");
     assert_eq!(
         engine.explain(&request).matched_rule,
         decision.matched_rule(),

@@ -9,7 +9,11 @@ import pytest
 
 from harness import SAMPLES, command_runner, require_tool
 
-JSON_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.json"))
+# The JSON samples in the AWS CLI's shape (a `CORSRules` member); the other clouds' shapes
+# (B2, GCS, R2) are the library's to convert, not something the AWS CLI sends.
+JSON_SAMPLES = sorted(
+    p.name for p in SAMPLES.glob("*.json") if '"CORSRules"' in p.read_text()
+)
 
 
 @pytest.fixture(scope="module")

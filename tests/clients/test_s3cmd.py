@@ -23,7 +23,10 @@ XML_SAMPLES = {
 
 
 def test_every_xml_sample_is_covered():
-    assert sorted(p.name for p in SAMPLES.glob("*.xml")) == sorted(XML_SAMPLES)
+    # Every S3 or OSS document (a CORSConfiguration root); Azure's documents are the
+    # library's to convert, not something s3cmd sends.
+    s3_shaped = [p.name for p in SAMPLES.glob("*.xml") if "<CORSConfiguration" in p.read_text()]
+    assert sorted(s3_shaped) == sorted(XML_SAMPLES)
 
 
 @pytest.fixture(scope="module")
