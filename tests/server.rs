@@ -46,7 +46,11 @@ fn server_binary() -> String {
     if let Ok(binary) = std::env::var("S3_SERVER_BIN") {
         return binary;
     }
-    let mut features = vec!["http"];
+    // The test's own features, so the example shares the test build's dependencies.
+    let mut features = vec!["http", "tower"];
+    if cfg!(feature = "s3s") {
+        features.push("s3s");
+    }
     if cfg!(feature = "cli") {
         features.push("cli");
     }
