@@ -322,3 +322,13 @@ fn declarations_are_held_to_xml_grammar_and_utf_8() {
     let fine = format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n{body}");
     assert!(CorsConfiguration::from_s3_xml(fine.as_bytes()).is_ok());
 }
+
+#[test]
+fn an_unrecognised_document_is_malformed_s3_xml_without_contradiction() {
+    let err = CorsConfiguration::parse(b"hello").unwrap_err();
+    assert_eq!(err.s3_code().as_str(), "MalformedXML");
+    assert_eq!(err.offset(), Some(0));
+    let text = err.to_string();
+    assert!(text.starts_with("malformed s3-xml document: not xml"), "{text}");
+    assert!(!text.contains("neither xml nor json"), "{text}");
+}

@@ -30,7 +30,9 @@ impl CorsConfiguration {
     pub fn parse(bytes: &[u8]) -> Result<(Format, CorsConfiguration), ConfigError> {
         check_size(bytes)?;
         let format = Format::detect(bytes).ok_or_else(|| {
-            ConfigError::malformed(Format::S3Xml, "neither xml nor json").with_offset(0)
+            // Read as S3 XML, S3's own format, which it is not either.
+            ConfigError::malformed(Format::S3Xml, "not xml (nor any json shape it could be)")
+                .with_offset(0)
         })?;
         Self::parse_as(bytes, format).map(|config| (format, config))
     }
