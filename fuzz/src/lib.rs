@@ -32,13 +32,15 @@ pub fn is_token(value: &str) -> bool {
 
 /// The textbook wildcard matcher: `*` matches any run of bytes, the empty run included;
 /// everything else matches itself (ASCII case-insensitively when asked). Deliberately naive:
-/// it tries every length for the `*`.
+/// it tries every length for the `*`. A run of `*` is one `*` (the same language), which keeps
+/// a run of thirty from taking exponential time.
 pub fn glob(pattern: &[u8], candidate: &[u8], ignore_case: bool) -> bool {
     let (mut pattern, mut candidate) = (pattern, candidate);
     loop {
         match pattern.split_first() {
             None => return candidate.is_empty(),
             Some((b'*', rest)) => {
+                let rest = &rest[rest.iter().take_while(|&&b| b == b'*').count()..];
                 return (0..=candidate.len())
                     .any(|skip| glob(rest, &candidate[skip..], ignore_case));
             }
