@@ -329,6 +329,9 @@ fn an_unrecognised_document_is_malformed_s3_xml_without_contradiction() {
     assert_eq!(err.s3_code().as_str(), "MalformedXML");
     assert_eq!(err.offset(), Some(0));
     let text = err.to_string();
-    assert!(text.starts_with("malformed s3-xml document: not xml"), "{text}");
+    assert!(
+        text.starts_with("malformed s3-xml document: not xml"),
+        "{text}"
+    );
     assert!(!text.contains("neither xml nor json"), "{text}");
 }

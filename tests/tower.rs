@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bucket_cors::s3::{BUCKET_NOT_FOUND_MESSAGE, MISSING_ORIGIN_MESSAGE, NOT_ENABLED_MESSAGE};
-use bucket_cors::tower::{CorsLayer, Policy, PolicyLookup, PolicyStore, RequestId, VirtualHosted};
+use bucket_cors::tower::{
+    CompiledPolicy, CorsLayer, Policy, PolicyLookup, PolicyStore, RequestId, VirtualHosted,
+};
 use bucket_cors::{CorsConfiguration, CorsEngine, CorsRule, ResourceType};
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
@@ -478,6 +480,68 @@ fn a_hosts_own_lookup_is_asked_once_per_bucket_request() {
         2,
         "once for the bucket request, none for /"
     );
+}
+
+#[test]
+fn an_engine_without_a_table_answers_as_the_stores_compiled_policy() {
+    let engine = Arc::new(policy_a());
+    let store = PolicyStore::new();
+    store.put("photos", Arc::clone(&engine));
+    assert!(matches!(store.policy("photos"), Policy::Compiled(_)));
+    assert!(std::ptr::eq(
+        store.policy("photos").engine().unwrap(),
+        &*engine
+    ));
+    let compiled = Arc::new(CompiledPolicy::new(Arc::clone(&engine)));
+    let lookups: [Arc<dyn PolicyLookup>; 2] = [
+        Arc::new(move |_: &str| Policy::Engine(Arc::clone(&engine))),
+        Arc::new(move |_: &str| Policy::Compiled(Arc::clone(&compiled))),
+    ];
+    let requests = || {
+        [
+            req(
+                "OPTIONS",
+                "/photos/k",
+                &[
+                    ("origin", APP),
+                    ("access-control-request-method", "PUT"),
+                    ("access-control-request-headers", "Content-Type"),
+                ],
+            ),
+            req(
+                "GET",
+                "/photos/k",
+                &[("origin", APP), ("x-answer-vary", "Origin")],
+            ),
+            req(
+                "OPTIONS",
+                "/photos/k",
+                &[("origin", "https://evil.example")],
+            ),
+        ]
+    };
+    let mut answers: Vec<Vec<(String, String)>> = Vec::new();
+    for lookup in lookups {
+        let mut service = CorsLayer::new(lookup).layer(service_fn(inner));
+        for request in requests() {
+            let response = call(&mut service, request);
+            let mut seen = cors_headers(response.headers());
+            seen.push(("status".into(), response.status().to_string()));
+            answers.push(seen);
+        }
+    }
+    let mut service = CorsLayer::new(store).layer(service_fn(inner));
+    for request in requests() {
+        let response = call(&mut service, request);
+        let mut seen = cors_headers(response.headers());
+        seen.push(("status".into(), response.status().to_string()));
+        answers.push(seen);
+    }
+    assert_eq!(answers[0..3], answers[3..6]);
+    assert_eq!(answers[0..3], answers[6..9]);
+    assert!(answers[0].contains(&("access-control-max-age".into(), "600".into())));
+    assert!(answers[1].contains(&("access-control-expose-headers".into(), "ETag".into())));
+    assert!(answers[2].contains(&("status".into(), "400 Bad Request".into())));
 }
 
 // The loopback load test.

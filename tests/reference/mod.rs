@@ -118,6 +118,9 @@ pub fn glob(pattern: &[u8], candidate: &[u8], ignore_case: bool) -> bool {
     match pattern.split_first() {
         None => candidate.is_empty(),
         Some((b'*', rest)) => {
+            // A run of `*` is one `*` (the same language); without this, a run of thirty
+            // takes exponential time.
+            let rest = &rest[rest.iter().take_while(|&&b| b == b'*').count()..];
             (0..=candidate.len()).any(|skip| glob(rest, &candidate[skip..], ignore_case))
         }
         Some((p, rest)) => match candidate.split_first() {

@@ -8,8 +8,9 @@
 //!    [`VirtualHosted`], or the host's own). A request that addresses none (`GET /`,
 //!    ListBuckets) goes to the inner service untouched.
 //! 2. asks its [`PolicyLookup`] for the bucket's policy: missing bucket, no configuration,
-//!    or its compiled [`CorsEngine`]. [`PolicyStore`] is an in-memory one, changed under
-//!    live traffic without a lock on the request path.
+//!    or its compiled [`CorsEngine`], best with its header values made in advance
+//!    ([`CompiledPolicy`]). [`PolicyStore`] is an in-memory one, changed under live traffic
+//!    without a lock on the request path, that keeps each engine's values beside it.
 //! 3. answers an `OPTIONS` request itself, without calling the inner service: `200` with
 //!    the preflight headers, or S3's `400`/`403` XML error. So a preflight is answered
 //!    before authentication, as in S3 (a browser's preflight of a presigned URL carries no
@@ -79,6 +80,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::adapter::http::HeaderTable;
 use crate::decision::Decision;
 use crate::engine::CorsEngine;
 use crate::request::{CorsRequest, ResourceType};
@@ -87,7 +89,7 @@ mod bucket;
 mod store;
 
 pub use self::bucket::{PathStyle, ResolveBucket, Target, VirtualHosted};
-pub use self::store::{Policy, PolicyLookup, PolicyStore};
+pub use self::store::{CompiledPolicy, Policy, PolicyLookup, PolicyStore};
 
 /// The host id the layer's own answers carry unless [`CorsLayer::host_id`] sets one.
 pub const DEFAULT_HOST_ID: &str = "bucket-cors";
@@ -265,20 +267,22 @@ where
         let resource = target.resource();
         drop(target);
         let view = view(&parts, resource);
-        let decision = match &policy {
-            Policy::NoBucket => missing_bucket(&view),
-            Policy::NoConfiguration => DISABLED.evaluate(&view),
-            Policy::Engine(engine) => engine.evaluate(&view),
+        let (decision, table) = match &policy {
+            Policy::NoBucket => (missing_bucket(&view), &NO_TABLE),
+            Policy::NoConfiguration => (DISABLED.evaluate(&view), &NO_TABLE),
+            // A host's engine without a table: each value is made from its text.
+            Policy::Engine(engine) => (engine.evaluate(&view), &NO_TABLE),
+            Policy::Compiled(compiled) => (compiled.engine().evaluate(&view), compiled.table()),
         };
         if parts.method == Method::OPTIONS {
-            return ResponseFuture::ready(shared.answer(&decision, &parts));
+            return ResponseFuture::ready(shared.answer(&decision, table, &parts));
         }
         let pending = match decision {
             // Nothing to add: the common case of a request without `Origin`.
             Decision::Pass(pass) if pass.vary().is_none() => None,
             _ => {
                 let mut pending = HeaderMap::new();
-                write_headers(&decision, &parts.headers, &mut pending);
+                write_headers(table, &decision, &parts.headers, &mut pending);
                 (!pending.is_empty()).then_some(pending)
             }
         };
@@ -289,11 +293,15 @@ where
 /// The engine of a bucket without a configuration.
 static DISABLED: CorsEngine = CorsEngine::disabled();
 
+/// The table of an engine that comes without one: every value is made from its text.
+static NO_TABLE: HeaderTable = HeaderTable::EMPTY;
+
 impl<P, R> Shared<P, R> {
     /// The layer's own answer to an `OPTIONS` request.
     fn answer<B: From<String>>(
         &self,
         decision: &Decision<'_>,
+        table: &HeaderTable,
         parts: &::http::request::Parts,
     ) -> Response<B> {
         let given = parts.extensions.get::<RequestId>();
@@ -305,10 +313,16 @@ impl<P, R> Shared<P, R> {
                 &mut counted,
             ),
         };
-        let mut response = respond(decision, &parts.headers, request_id, &self.host_id_text)
-            // Every decision about `OPTIONS` is a preflight answer or a rejection; the
-            // fallback keeps an unexpected one an empty `200` rather than a panic.
-            .unwrap_or_else(|| Response::new(B::from(String::new())));
+        let mut response = respond(
+            table,
+            decision,
+            &parts.headers,
+            request_id,
+            &self.host_id_text,
+        )
+        // Every decision about `OPTIONS` is a preflight answer or a rejection; the
+        // fallback keeps an unexpected one an empty `200` rather than a panic.
+        .unwrap_or_else(|| Response::new(B::from(String::new())));
         let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(request_id) {
             headers.insert(X_AMZ_REQUEST_ID, value);
@@ -477,19 +491,25 @@ fn missing_bucket<'a>(view: &CorsRequest<'a>) -> Decision<'a> {
     CorsEngine::evaluate_missing_bucket(view)
 }
 
-/// Writes a decision's headers into an empty map.
-fn write_headers(decision: &Decision<'_>, request: &HeaderMap, into: &mut HeaderMap) {
-    crate::adapter::http::write_headers(decision, request, into);
+/// Writes a decision's headers into an empty map, the rule's values taken from `table`.
+fn write_headers(
+    table: &HeaderTable,
+    decision: &Decision<'_>,
+    request: &HeaderMap,
+    into: &mut HeaderMap,
+) {
+    table.write_headers(decision, request, into);
 }
 
-/// The whole answer to a preflight or refused request.
+/// The whole answer to a preflight or refused request, the rule's values taken from `table`.
 fn respond<B: From<String>>(
+    table: &HeaderTable,
     decision: &Decision<'_>,
     request: &HeaderMap,
     request_id: &str,
     host_id: &str,
 ) -> Option<Response<B>> {
-    crate::adapter::http::respond(decision, request, request_id, host_id)
+    table.respond(decision, request, request_id, host_id)
 }
 
 /// The examples of `docs/tower.md`, compiled and run as doctests.

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 
+use crate::adapter::http::HeaderTable;
 use crate::engine::CorsEngine;
 
 /// What the host knows of a bucket's CORS, as the layer needs it.
@@ -18,8 +19,88 @@ pub enum Policy {
     /// The bucket exists and has no CORS configuration: a preflight gets S3's `403` "CORS is
     /// not enabled for this bucket." answer.
     NoConfiguration,
-    /// The bucket's compiled configuration.
+    /// The bucket's compiled configuration. The layer makes each header value from its text
+    /// on every request; [`Policy::Compiled`] spares it that.
     Engine(Arc<CorsEngine>),
+    /// The bucket's compiled configuration with its header values made in advance, as
+    /// [`PolicyStore`] keeps it.
+    Compiled(Arc<CompiledPolicy>),
+}
+
+impl Policy {
+    /// The bucket's engine, when it has a configuration.
+    #[must_use]
+    pub fn engine(&self) -> Option<&CorsEngine> {
+        match self {
+            Policy::Engine(engine) => Some(engine),
+            Policy::Compiled(compiled) => Some(compiled.engine()),
+            Policy::NoBucket | Policy::NoConfiguration => None,
+        }
+    }
+}
+
+/// A bucket's engine and its [`HeaderTable`], made together once per configuration so that a
+/// request writes the rule's header values without making them again.
+///
+/// ```
+/// use std::sync::Arc;
+/// use bucket_cors::{CorsEngine, CorsConfiguration, CorsRule};
+/// use bucket_cors::tower::{CompiledPolicy, CorsLayer, Policy};
+///
+/// let engine = CorsEngine::compile(&CorsConfiguration::new(vec![
+///     CorsRule::new().allowed_origin("*").allowed_method("GET").max_age_seconds(600),
+/// ])).unwrap();
+/// let public = Arc::new(CompiledPolicy::new(engine));
+/// let layer = CorsLayer::new(move |bucket: &str| match bucket {
+///     "public" => Policy::Compiled(Arc::clone(&public)),
+///     _ => Policy::NoBucket,
+/// });
+/// # let _ = layer;
+/// ```
+#[derive(Debug)]
+pub struct CompiledPolicy {
+    engine: Arc<CorsEngine>,
+    table: HeaderTable,
+}
+
+impl CompiledPolicy {
+    /// The engine with its header table.
+    #[must_use]
+    pub fn new(engine: impl Into<Arc<CorsEngine>>) -> Self {
+        let engine = engine.into();
+        let table = HeaderTable::new(&engine);
+        CompiledPolicy { engine, table }
+    }
+
+    /// The engine.
+    #[must_use]
+    pub fn engine(&self) -> &CorsEngine {
+        &self.engine
+    }
+
+    /// The engine, shared.
+    #[must_use]
+    pub fn shared_engine(&self) -> &Arc<CorsEngine> {
+        &self.engine
+    }
+
+    /// The engine's header values.
+    #[must_use]
+    pub fn table(&self) -> &HeaderTable {
+        &self.table
+    }
+}
+
+impl From<CorsEngine> for CompiledPolicy {
+    fn from(engine: CorsEngine) -> Self {
+        CompiledPolicy::new(engine)
+    }
+}
+
+impl From<Arc<CorsEngine>> for CompiledPolicy {
+    fn from(engine: Arc<CorsEngine>) -> Self {
+        CompiledPolicy::new(engine)
+    }
 }
 
 /// Finds a bucket's CORS policy. A host implements it over its own metadata store; it is
@@ -64,7 +145,7 @@ impl<T: PolicyLookup + ?Sized> PolicyLookup for Arc<T> {
 }
 
 /// One bucket's slot: swapped on its own, so a configuration change copies nothing else.
-type Slot = Arc<ArcSwapOption<CorsEngine>>;
+type Slot = Arc<ArcSwapOption<CompiledPolicy>>;
 
 /// An in-memory map from bucket names to CORS policies, read by the layer without a lock.
 ///
@@ -74,7 +155,8 @@ type Slot = Arc<ArcSwapOption<CorsEngine>>;
 /// part of one. Writers are serialized among themselves.
 ///
 /// - [`put`](PolicyStore::put) and [`delete`](PolicyStore::delete) (PutBucketCors and
-///   DeleteBucketCors) swap one bucket's engine: constant time.
+///   DeleteBucketCors) swap one bucket's engine: constant time, beside making the engine's
+///   [`HeaderTable`] on `put` (once per configuration, never per request).
 /// - [`create_bucket`](PolicyStore::create_bucket) and
 ///   [`remove_bucket`](PolicyStore::remove_bucket) swap a new map of the buckets: time in
 ///   the number of buckets, which is what a host does far less often.
@@ -91,7 +173,8 @@ type Slot = Arc<ArcSwapOption<CorsEngine>>;
 ///     CorsRule::new().allowed_origin("*").allowed_method("GET"),
 /// ]);
 /// store.put("photos", CorsEngine::compile(&config).unwrap());
-/// assert!(matches!(store.policy("photos"), Policy::Engine(_)));
+/// assert!(matches!(store.policy("photos"), Policy::Compiled(_)));
+/// assert!(store.policy("photos").engine().is_some());
 /// store.delete("photos");
 /// assert!(matches!(store.policy("photos"), Policy::NoConfiguration));
 /// ```
@@ -147,15 +230,17 @@ impl PolicyStore {
 
     /// Sets a bucket's configuration (PutBucketCors), adding the bucket if it is missing.
     /// Returns the configuration it replaces.
+    /// The engine's [`HeaderTable`] is made here, once.
     pub fn put(&self, bucket: &str, engine: impl Into<Arc<CorsEngine>>) -> Option<Arc<CorsEngine>> {
-        let engine = engine.into();
+        let engine = Arc::new(CompiledPolicy::new(engine));
+        let replaced = |old: Option<Arc<CompiledPolicy>>| old.map(|old| Arc::clone(&old.engine));
         if let Some(slot) = self.slot(bucket) {
-            return slot.swap(Some(engine));
+            return replaced(slot.swap(Some(engine)));
         }
         let _writer = self.lock();
         // Added by another writer since the look-up above?
         if let Some(slot) = self.slot(bucket) {
-            return slot.swap(Some(engine));
+            return replaced(slot.swap(Some(engine)));
         }
         let slot = Slot::new(ArcSwapOption::from(Some(engine)));
         self.swap_map(|map| {
@@ -167,13 +252,18 @@ impl PolicyStore {
     /// Removes a bucket's configuration (DeleteBucketCors); the bucket stays. Returns the
     /// configuration removed.
     pub fn delete(&self, bucket: &str) -> Option<Arc<CorsEngine>> {
-        self.slot(bucket)?.swap(None)
+        self.slot(bucket)?
+            .swap(None)
+            .map(|old| Arc::clone(&old.engine))
     }
 
     /// The bucket's configuration, if it has one.
     #[must_use]
     pub fn get(&self, bucket: &str) -> Option<Arc<CorsEngine>> {
-        self.slot(bucket)?.load_full()
+        self.slot(bucket)?
+            .load()
+            .as_ref()
+            .map(|compiled| Arc::clone(&compiled.engine))
     }
 
     /// The names of the buckets, in no particular order.
@@ -214,7 +304,7 @@ impl PolicyLookup for PolicyStore {
             None => Policy::NoBucket,
             Some(slot) => match slot.load_full() {
                 None => Policy::NoConfiguration,
-                Some(engine) => Policy::Engine(engine),
+                Some(compiled) => Policy::Compiled(compiled),
             },
         }
     }
