@@ -66,7 +66,10 @@ fn list() {
         }
     }
     for path in documents::sample_paths() {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("sample");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("sample");
         println!("compile/samples/{name}\t{COMPILE_LOOP}");
     }
     for (label, _, rules) in documents::GENERATED {
@@ -202,13 +205,18 @@ fn run(name: &str, n: u64) -> Result<(), String> {
                 let generated = rest.strip_prefix("generated/").ok_or_else(unknown)?;
                 let (label, format, rules) = documents::GENERATED
                     .into_iter()
-                    .find(|(label, _, rules)| generated.starts_with(&format!("{label}/{rules} rules/")))
+                    .find(|(label, _, rules)| {
+                        generated.starts_with(&format!("{label}/{rules} rules/"))
+                    })
                     .ok_or_else(unknown)?;
                 let kind = &generated[format!("{label}/{rules} rules/").len()..];
                 if !documents::KINDS.contains(&kind) {
                     return Err(unknown());
                 }
-                (documents::generated(format, rules, kind), EngineOptions::s3())
+                (
+                    documents::generated(format, rules, kind),
+                    EngineOptions::s3(),
+                )
             };
             drop(documents::load(&bytes, &options));
             for _ in 0..n {
