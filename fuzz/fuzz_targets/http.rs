@@ -6,14 +6,15 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use bucket_cors::adapter::http::{UNDECODABLE, request, write_headers};
+use bucket_cors::adapter::http::{request, write_headers};
 use bucket_cors::{
-    CorsConfiguration, CorsEngine, CorsRequest, Decision, Dialect, EngineOptions, HeaderLines,
-    ResourceType, ValidationOptions, VaryPolicy,
+    CorsConfiguration, CorsEngine, Decision, Dialect, EngineOptions, ResourceType,
+    ValidationOptions, VaryPolicy,
 };
+use cors_fuzz::headers::{Value, plain_view, text, value, vary_tokens};
 use cors_fuzz::repair;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::Method;
+use http::header::{self, HeaderMap, HeaderName};
 use libfuzzer_sys::fuzz_target;
 
 /// The header names a map is drawn from: the ones the adapter reads, and a few it must skip.
@@ -27,24 +28,15 @@ const NAMES: [HeaderName; 7] = [
     header::ACCEPT,
 ];
 
-const METHODS: [&str; 8] = ["OPTIONS", "GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "options"];
+const METHODS: [&str; 8] = [
+    "OPTIONS", "GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "options",
+];
 
 /// One header of the fuzzed map.
 #[derive(Debug, Arbitrary)]
 struct Entry {
     name: u8,
     value: Value,
-}
-
-#[derive(Debug, Arbitrary)]
-enum Value {
-    /// Any bytes (the ones a header value cannot hold are dropped).
-    Bytes(Vec<u8>),
-    /// One of the configuration's own origins or header names, so rules match.
-    FromConfig(u16),
-    /// A byte repeated up to 128 KiB times.
-    Huge(u8, u16),
-    Empty,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -64,8 +56,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     repair(&mut config, Dialect::S3, false);
-    let policy = [VaryPolicy::S3, VaryPolicy::Always, VaryPolicy::ResponseVary, VaryPolicy::S3]
-        [usize::from(input.flags & 3)];
+    let policy = [
+        VaryPolicy::S3,
+        VaryPolicy::Always,
+        VaryPolicy::ResponseVary,
+        VaryPolicy::S3,
+    ][usize::from(input.flags & 3)];
     let options = EngineOptions::s3()
         .validation(ValidationOptions::s3())
         .vary(policy);
@@ -87,7 +83,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let method = Method::from_bytes(METHODS[usize::from(input.method) % METHODS.len()].as_bytes())
         .expect("a token");
-    let resource = if input.flags & 4 != 0 { ResourceType::Bucket } else { ResourceType::Object };
+    let resource = if input.flags & 4 != 0 {
+        ResourceType::Bucket
+    } else {
+        ResourceType::Object
+    };
 
     let adapted = request(&method, &headers, resource);
     let decision = engine.evaluate(&adapted);
@@ -117,10 +117,16 @@ fuzz_target!(|data: &[u8]| {
     let mut from_plain = response.clone();
     write_headers(&decision, &headers, &mut response);
     write_headers(&expected, &headers, &mut from_plain);
-    assert_eq!(response, from_plain, "the adapter's view and the plain view write alike");
+    assert_eq!(
+        response, from_plain,
+        "the adapter's view and the plain view write alike"
+    );
     for (name, value) in &response {
         assert!(
-            value.as_bytes().iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)),
+            value
+                .as_bytes()
+                .iter()
+                .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)),
             "{name}: {value:?}"
         );
     }
@@ -134,31 +140,6 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// A header value as the engine reads it (the adapter's documented reading).
-fn text(value: &HeaderValue) -> &str {
-    std::str::from_utf8(value.as_bytes()).unwrap_or(UNDECODABLE)
-}
-
-/// The plain request view of these values.
-fn plain_view<'a>(
-    method: &'a str,
-    origin: Option<&'a str>,
-    request_method: Option<&'a str>,
-    lines: &'a [&'a str],
-    resource: ResourceType,
-) -> CorsRequest<'a> {
-    let mut view = CorsRequest::builder(method)
-        .request_headers(HeaderLines::many(lines))
-        .resource_type(resource);
-    if let Some(origin) = origin {
-        view = view.origin(origin);
-    }
-    if let Some(request_method) = request_method {
-        view = view.request_method(request_method);
-    }
-    view.build()
-}
-
 fn kind(decision: &Decision<'_>) -> &'static str {
     match decision {
         Decision::Pass(_) => "pass",
@@ -167,35 +148,4 @@ fn kind(decision: &Decision<'_>) -> &'static str {
         Decision::Reject(_) => "reject",
         _ => "other",
     }
-}
-
-fn value(value: &Value, pool: &[&str]) -> Option<HeaderValue> {
-    match value {
-        Value::Bytes(bytes) => {
-            let kept: Vec<u8> = bytes
-                .iter()
-                .copied()
-                .filter(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-                .collect();
-            HeaderValue::from_bytes(&kept).ok()
-        }
-        Value::FromConfig(at) if !pool.is_empty() => {
-            HeaderValue::from_str(pool[usize::from(*at) % pool.len()]).ok()
-        }
-        Value::FromConfig(_) | Value::Empty => Some(HeaderValue::from_static("")),
-        Value::Huge(byte, len) => {
-            let byte = if *byte < 0x20 || *byte == 0x7f { b'a' } else { *byte };
-            HeaderValue::from_bytes(&vec![byte; usize::from(*len) * 2]).ok()
-        }
-    }
-}
-
-/// Every `Vary` token, lower-cased, in order.
-fn vary_tokens(map: &HeaderMap) -> Vec<String> {
-    map.get_all(header::VARY)
-        .iter()
-        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .map(|t| String::from_utf8_lossy(t.trim_ascii()).to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect()
 }

@@ -20,15 +20,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use arbitrary::{Arbitrary, Unstructured};
-use bucket_cors::adapter::http::{UNDECODABLE, respond, write_headers};
+use bucket_cors::adapter::http::{respond, write_headers};
 use bucket_cors::tower::{
     CorsLayer, DEFAULT_HOST_ID, PathStyle, Policy, PolicyLookup, PolicyStore, RequestId,
     ResolveBucket, VirtualHosted,
 };
 use bucket_cors::{
-    CorsConfiguration, CorsEngine, CorsRequest, Decision, Dialect, EngineOptions, HeaderLines,
-    ResourceType, ValidationOptions, VaryPolicy,
+    CorsConfiguration, CorsEngine, Decision, Dialect, EngineOptions, ValidationOptions, VaryPolicy,
 };
+use cors_fuzz::headers::{Value, plain_view, text, value, vary_tokens};
 use cors_fuzz::repair;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Uri};
@@ -64,17 +64,6 @@ const BASE: &str = "s3.example.com";
 struct Entry {
     name: u8,
     value: Value,
-}
-
-#[derive(Debug, Arbitrary)]
-enum Value {
-    /// Any bytes (the ones a header value cannot hold are dropped).
-    Bytes(Vec<u8>),
-    /// One of the configuration's own origins or header names, so rules match.
-    FromConfig(u16),
-    /// A byte repeated up to 128 KiB times.
-    Huge(u8, u16),
-    Empty,
 }
 
 /// Where the request goes.
@@ -130,7 +119,11 @@ impl Service<Request<()>> for Inner {
 
     fn call(&mut self, request: Request<()>) -> Self::Future {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let answer = request.extensions().get::<Answer>().cloned().expect("an answer");
+        let answer = request
+            .extensions()
+            .get::<Answer>()
+            .cloned()
+            .expect("an answer");
         let mut response = Response::new(String::from("inner"));
         *response.status_mut() = answer.status;
         *response.headers_mut() = answer.headers;
@@ -155,8 +148,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     repair(&mut config, Dialect::S3, false);
-    let policy = [VaryPolicy::S3, VaryPolicy::Always, VaryPolicy::ResponseVary, VaryPolicy::S3]
-        [usize::from(input.flags & 3)];
+    let policy = [
+        VaryPolicy::S3,
+        VaryPolicy::Always,
+        VaryPolicy::ResponseVary,
+        VaryPolicy::S3,
+    ][usize::from(input.flags & 3)];
     let options = EngineOptions::s3()
         .validation(ValidationOptions::s3())
         .vary(policy);
@@ -186,7 +183,12 @@ fuzz_target!(|data: &[u8]| {
                 Some(key) => format!("/{bucket}/{key}"),
             }
         }
-        Address::Host { bucket, upper, port, key } => {
+        Address::Host {
+            bucket,
+            upper,
+            port,
+            key,
+        } => {
             let bucket = BUCKETS[usize::from(*bucket) % BUCKETS.len()];
             let mut host = format!("{bucket}.{BASE}");
             if *upper {
@@ -229,12 +231,16 @@ fuzz_target!(|data: &[u8]| {
     *request.headers_mut() = headers.clone();
     request.extensions_mut().insert(answer.clone());
     if input.request_id {
-        request.extensions_mut().insert(RequestId::new("fuzz-request"));
+        request
+            .extensions_mut()
+            .insert(RequestId::new("fuzz-request"));
     }
 
     // Through the layer.
     let calls = Arc::new(AtomicUsize::new(0));
-    let inner = Inner { calls: Arc::clone(&calls) };
+    let inner = Inner {
+        calls: Arc::clone(&calls),
+    };
     let virtual_hosted = input.flags & 4 != 0;
     // The store's policies carry their header tables; a host's lookup may give the engine
     // alone, and the layer must answer alike.
@@ -259,7 +265,10 @@ fuzz_target!(|data: &[u8]| {
     let response = response.expect("infallible");
     for (name, value) in response.headers() {
         assert!(
-            value.as_bytes().iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)),
+            value
+                .as_bytes()
+                .iter()
+                .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)),
             "{name}: {value:?}"
         );
     }
@@ -271,7 +280,11 @@ fuzz_target!(|data: &[u8]| {
         PathStyle.resolve(&uri, &headers)
     };
     let Some(target) = target else {
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "a request without a bucket is passed on");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "a request without a bucket is passed on"
+        );
         assert_eq!(response.status(), answer.status);
         assert_eq!(response.headers(), &answer.headers, "and left untouched");
         return;
@@ -307,8 +320,14 @@ fn check(
     expected: &Decision<'_>,
 ) {
     if *method == Method::OPTIONS {
-        assert_eq!(calls.load(Ordering::SeqCst), 0, "OPTIONS never reaches the inner service");
-        let request_id = response.headers()["x-amz-request-id"].to_str().expect("text");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "OPTIONS never reaches the inner service"
+        );
+        let request_id = response.headers()["x-amz-request-id"]
+            .to_str()
+            .expect("text");
         assert_eq!(response.headers()["x-amz-id-2"], DEFAULT_HOST_ID);
         let want: Response<String> = respond(expected, headers, request_id, DEFAULT_HOST_ID)
             .unwrap_or_else(|| Response::new(String::new()));
@@ -320,12 +339,20 @@ fn check(
         assert_eq!(&got, want.headers(), "the preflight answer");
         return;
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "the inner service answers once");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "the inner service answers once"
+    );
     assert_eq!(response.status(), answer.status);
     assert_eq!(response.body(), "inner");
     let mut want = answer.headers.clone();
     write_headers(expected, headers, &mut want);
-    assert_eq!(response.headers(), &want, "the inner answer with the decision's headers");
+    assert_eq!(
+        response.headers(),
+        &want,
+        "the inner answer with the decision's headers"
+    );
     let before = vary_tokens(&answer.headers);
     let after = vary_tokens(response.headers());
     let added = &after[before.len()..];
@@ -335,60 +362,4 @@ fn check(
             "Vary {token} written twice: {after:?}"
         );
     }
-}
-
-/// A header value as the engine reads it (the adapter's documented reading).
-fn text(value: &HeaderValue) -> &str {
-    std::str::from_utf8(value.as_bytes()).unwrap_or(UNDECODABLE)
-}
-
-/// The plain request view of these values.
-fn plain_view<'a>(
-    method: &'a str,
-    origin: Option<&'a str>,
-    request_method: Option<&'a str>,
-    lines: &'a [&'a str],
-    resource: ResourceType,
-) -> CorsRequest<'a> {
-    let mut view = CorsRequest::builder(method)
-        .request_headers(HeaderLines::many(lines))
-        .resource_type(resource);
-    if let Some(origin) = origin {
-        view = view.origin(origin);
-    }
-    if let Some(request_method) = request_method {
-        view = view.request_method(request_method);
-    }
-    view.build()
-}
-
-fn value(value: &Value, pool: &[&str]) -> Option<HeaderValue> {
-    match value {
-        Value::Bytes(bytes) => {
-            let kept: Vec<u8> = bytes
-                .iter()
-                .copied()
-                .filter(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-                .collect();
-            HeaderValue::from_bytes(&kept).ok()
-        }
-        Value::FromConfig(at) if !pool.is_empty() => {
-            HeaderValue::from_str(pool[usize::from(*at) % pool.len()]).ok()
-        }
-        Value::FromConfig(_) | Value::Empty => Some(HeaderValue::from_static("")),
-        Value::Huge(byte, len) => {
-            let byte = if *byte < 0x20 || *byte == 0x7f { b'a' } else { *byte };
-            HeaderValue::from_bytes(&vec![byte; usize::from(*len) * 2]).ok()
-        }
-    }
-}
-
-/// Every `Vary` token, lower-cased, in order.
-fn vary_tokens(map: &HeaderMap) -> Vec<String> {
-    map.get_all(header::VARY)
-        .iter()
-        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .map(|t| String::from_utf8_lossy(t.trim_ascii()).to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect()
 }

@@ -18,6 +18,8 @@ use bucket_cors::header::{ALLOW_CREDENTIALS, ALLOW_ORIGIN};
 /// The characters XML cannot carry, which validation refuses in origins and IDs.
 pub const NONCHARACTERS: [char; 2] = ['\u{FFFE}', '\u{FFFF}'];
 
+pub mod headers;
+
 #[path = "../../tests/reference/mod.rs"]
 pub mod reference;
 
