@@ -2,23 +2,21 @@
 //! `HeaderMap`, and tower-http's `CorsLayer` on the equivalent single-rule requests, in one
 //! run so the ratios compare like with like.
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use bucket_cors::CorsEngine;
 use bucket_cors::http::HeaderTable;
-use bucket_cors::{CorsEngine, ResourceType};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
-use tower::{Layer, Service, service_fn};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use http::header::{self};
+use tower::Service;
 
 #[path = "support/cases.rs"]
 mod cases;
+#[path = "support/end_to_end.rs"]
+mod end_to_end;
+
+use end_to_end::{answer, poll_once, tower_cors};
 
 use cases::{APP, CASES, Config};
 
@@ -57,52 +55,6 @@ fn decision(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// What a host does with this crate: view the request, decide, and write the status and
-/// headers into the response (for a refused preflight, without building the XML body).
-fn answer(engine: &CorsEngine, table: &HeaderTable, request: &Request<()>) -> Response<()> {
-    let view = bucket_cors::http::request_from_http(request, ResourceType::Object);
-    let decision = engine.evaluate(&view);
-    let mut response = Response::new(());
-    if let Some(status) = decision.status() {
-        *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
-    }
-    table.write_headers(&decision, request.headers(), response.headers_mut());
-    response
-}
-
-/// tower-http configured as the single-rule configuration: the origin with credentials,
-/// `GET, PUT`, the allowed headers, `ETag` exposed, a max age of 3000; the inner service
-/// answers an empty `200`.
-fn tower_cors() -> impl Service<
-    Request<()>,
-    Response = Response<()>,
-    Error = Infallible,
-    Future = impl Future<Output = Result<Response<()>, Infallible>>,
-> {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::exact(HeaderValue::from_static(APP)))
-        .allow_credentials(true)
-        .allow_methods([Method::GET, Method::PUT])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("content-md5"),
-        ])
-        .expose_headers([header::ETAG])
-        .max_age(Duration::from_secs(3000))
-        .layer(service_fn(|_request: Request<()>| async {
-            Ok::<_, Infallible>(Response::new(()))
-        }))
-}
-
-fn poll_once<F: Future>(future: F) -> F::Output {
-    let mut context = Context::from_waker(Waker::noop());
-    match pin!(future).poll(&mut context) {
-        Poll::Ready(output) => output,
-        Poll::Pending => unreachable!("the inner service is ready at once"),
-    }
 }
 
 fn end_to_end(c: &mut Criterion) {
