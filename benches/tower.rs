@@ -7,21 +7,24 @@
 //! future is polled once).
 
 use std::convert::Infallible;
-use std::future::{Future, Ready, ready};
+use std::future::{Ready, ready};
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bucket_cors::tower::PolicyStore;
 use bucket_cors::{CorsConfiguration, CorsEngine, CorsRule};
 use criterion::{Criterion, criterion_group};
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response};
+use http::{Request, Response};
 use tower::{Layer, Service, service_fn};
-use tower_http::cors::AllowOrigin;
 
-const APP: &str = "https://app.example.com";
+#[path = "support/cases.rs"]
+mod cases;
+#[path = "support/end_to_end.rs"]
+mod end_to_end;
+
+use cases::APP;
+use end_to_end::{poll_once, tower_http_layer};
 
 /// The inner service: an empty `200` with `Vary: Accept-Encoding`, ready at once.
 fn inner(_request: Request<()>) -> Ready<Result<Response<String>, Infallible>> {
@@ -43,20 +46,6 @@ fn engine() -> CorsEngine {
             .max_age_seconds(3000),
     ]))
     .expect("a valid rule")
-}
-
-fn tower_http_layer() -> tower_http::cors::CorsLayer {
-    tower_http::cors::CorsLayer::new()
-        .allow_origin(AllowOrigin::exact(HeaderValue::from_static(APP)))
-        .allow_credentials(true)
-        .allow_methods([Method::GET, Method::PUT])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("content-md5"),
-        ])
-        .expose_headers([header::ETAG])
-        .max_age(Duration::from_secs(3000))
 }
 
 /// The requests: built on every iteration, on every side.
@@ -92,14 +81,6 @@ impl Case {
             .header(header::USER_AGENT, "bench")
             .body(())
             .expect("a valid request")
-    }
-}
-
-fn poll_once<F: Future>(future: F) -> F::Output {
-    let mut context = Context::from_waker(Waker::noop());
-    match pin!(future).poll(&mut context) {
-        Poll::Ready(output) => output,
-        Poll::Pending => unreachable!("the inner service is ready at once"),
     }
 }
 

@@ -30,15 +30,9 @@ pub fn answer(engine: &CorsEngine, table: &HeaderTable, request: &Request<()>) -
     response
 }
 
-/// tower-http configured as the single-rule configuration: the origin with credentials,
-/// `GET, PUT`, the allowed headers, `ETag` exposed, a max age of 3000; the inner service
-/// answers an empty `200`.
-pub fn tower_cors() -> impl Service<
-    Request<()>,
-    Response = Response<()>,
-    Error = Infallible,
-    Future = impl Future<Output = Result<Response<()>, Infallible>>,
-> {
+/// tower-http's `CorsLayer` configured as the single-rule configuration: the origin with
+/// credentials, `GET, PUT`, the allowed headers, `ETag` exposed, a max age of 3000.
+pub fn tower_http_layer() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::exact(HeaderValue::from_static(APP)))
         .allow_credentials(true)
@@ -50,9 +44,18 @@ pub fn tower_cors() -> impl Service<
         ])
         .expose_headers([header::ETAG])
         .max_age(Duration::from_secs(3000))
-        .layer(service_fn(|_request: Request<()>| async {
-            Ok::<_, Infallible>(Response::new(()))
-        }))
+}
+
+/// [`tower_http_layer`] over an inner service that answers an empty `200`.
+pub fn tower_cors() -> impl Service<
+    Request<()>,
+    Response = Response<()>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<()>, Infallible>>,
+> {
+    tower_http_layer().layer(service_fn(|_request: Request<()>| async {
+        Ok::<_, Infallible>(Response::new(()))
+    }))
 }
 
 /// Polls a future that is ready at once (the inner services here never wait).
