@@ -18,10 +18,7 @@ pub const CHECKSUM_HEADERS: [&str; 5] = [
 
 /// The hex MD5 of a body, which S3 uses as the `ETag` of a single-part object.
 pub fn md5_hex(body: &[u8]) -> String {
-    Md5::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Md5::digest(body))
 }
 
 /// The integrity values a request carries, from its headers or its `aws-chunked` trailer.

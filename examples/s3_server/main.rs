@@ -32,6 +32,8 @@ use std::sync::Arc;
 
 use bucket_cors::tower::{CorsLayer, PathStyle, RequestId, ResolveBucket, Target};
 use bucket_cors::{ResourceType, VaryPolicy};
+use clap::error::ErrorKind;
+use clap::{CommandFactory as _, Parser};
 use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use hyper::server::conn::http1;
@@ -42,102 +44,81 @@ use tower::{Layer as _, ServiceExt as _};
 
 use crate::s3::{HOST_ID, Server};
 
-const USAGE: &str = "usage: s3_server [--listen ADDR] [--allow-non-loopback] [--vary POLICY]
+/// The `Vary` policy of S3-dialect configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Vary {
+    /// Vary only on responses a rule allowed.
+    S3,
+    /// Also `Vary: Origin` on every other response of a bucket with CORS.
+    Always,
+}
 
-  --listen ADDR           address to listen on (default 127.0.0.1:9000; port 0 picks a free
-                          port); `localhost:PORT` means 127.0.0.1:PORT
-  --allow-non-loopback    allow an address other than a loopback one
-  --vary POLICY           `s3` (default): Vary only on responses a rule allowed; `always`:
-                          also `Vary: Origin` on every other response of a bucket with CORS
-                          (OSS-dialect documents follow their ResponseVary either way)
-  -h, --help              print this help";
+impl From<Vary> for VaryPolicy {
+    fn from(vary: Vary) -> Self {
+        match vary {
+            Vary::S3 => VaryPolicy::S3,
+            Vary::Always => VaryPolicy::Always,
+        }
+    }
+}
 
 /// The command line.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Parser)]
+#[command(
+    name = "s3_server",
+    about = "A small in-memory S3-compatible server whose bucket CORS is answered by bucket_cors."
+)]
 struct Args {
+    /// Address to listen on (port 0 picks a free port); `localhost:PORT` means
+    /// 127.0.0.1:PORT
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000", value_parser = parse_addr)]
     listen: SocketAddr,
+    /// Allow an address other than a loopback one
+    #[arg(long)]
     allow_non_loopback: bool,
-    vary: VaryPolicy,
+    /// The `Vary` policy of S3-dialect configurations (OSS-dialect documents follow their
+    /// ResponseVary either way)
+    #[arg(long, value_name = "POLICY", value_enum, default_value_t = Vary::S3)]
+    vary: Vary,
 }
 
-/// Why the command line was refused.
-#[derive(Debug, PartialEq, Eq)]
-enum ArgsError {
-    Help,
-    Invalid(String),
-}
-
-fn parse_addr(text: &str) -> Option<SocketAddr> {
-    if let Some(port) = text.strip_prefix("localhost:") {
-        return port
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    let parsed = match text.strip_prefix("localhost:") {
+        Some(port) => port
             .parse()
             .ok()
-            .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-    }
-    text.parse().ok()
+            .map(|port| SocketAddr::from((Ipv4Addr::LOCALHOST, port))),
+        None => text.parse().ok(),
+    };
+    parsed.ok_or_else(|| "expected IP:PORT or localhost:PORT".to_owned())
 }
 
 impl Args {
-    fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, ArgsError> {
-        let mut parsed = Args {
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 9000)),
-            allow_non_loopback: false,
-            vary: VaryPolicy::S3,
-        };
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => {
-                    (flag.to_owned(), Some(value.to_owned()))
-                }
-                _ => (arg, None),
-            };
-            match flag.as_str() {
-                "-h" | "--help" => return Err(ArgsError::Help),
-                "--listen" => {
-                    let value = inline.or_else(|| args.next()).ok_or_else(|| {
-                        ArgsError::Invalid("--listen needs an address".to_owned())
-                    })?;
-                    parsed.listen = parse_addr(&value).ok_or_else(|| {
-                        ArgsError::Invalid(format!("invalid address {value:?}: expected IP:PORT"))
-                    })?;
-                }
-                "--allow-non-loopback" if inline.is_none() => parsed.allow_non_loopback = true,
-                "--vary" => {
-                    let value = inline.or_else(|| args.next()).unwrap_or_default();
-                    parsed.vary = match value.as_str() {
-                        "s3" => VaryPolicy::S3,
-                        "always" => VaryPolicy::Always,
-                        _ => {
-                            return Err(ArgsError::Invalid(format!(
-                                "invalid --vary {value:?}: expected s3 or always"
-                            )));
-                        }
-                    };
-                }
-                other => return Err(ArgsError::Invalid(format!("unknown argument {other:?}"))),
-            }
+    /// Reads the command line (the program name first) and applies the loopback guard.
+    fn parse_from_args<I, T>(args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args = Args::try_parse_from(args)?;
+        if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
+            return Err(Args::command().error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "{} is not a loopback address; pass --allow-non-loopback to listen on it",
+                    args.listen
+                ),
+            ));
         }
-        if !parsed.listen.ip().is_loopback() && !parsed.allow_non_loopback {
-            return Err(ArgsError::Invalid(format!(
-                "{} is not a loopback address; pass --allow-non-loopback to listen on it",
-                parsed.listen
-            )));
-        }
-        Ok(parsed)
+        Ok(args)
     }
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
+    let args = match Args::parse_from_args(std::env::args_os()) {
         Ok(args) => args,
-        Err(ArgsError::Help) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(ArgsError::Invalid(message)) => {
-            eprintln!("s3_server: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        // `--help` (exit 0) and refused command lines (exit 2), as clap prints them.
+        Err(err) => err.exit(),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -149,7 +130,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args.listen, args.vary)) {
+    match runtime.block_on(serve(args.listen, args.vary.into())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("s3_server: {err}");
@@ -231,8 +212,17 @@ impl ResolveBucket for Buckets {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Args, ArgsError> {
-        Args::parse(args.iter().map(|a| (*a).to_owned()))
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::parse_from_args(std::iter::once("s3_server").chain(args.iter().copied()))
+    }
+
+    fn refused(args: &[&str]) -> clap::Error {
+        parse(args).expect_err("the command line should be refused")
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Args::command().debug_assert();
     }
 
     #[test]
@@ -240,21 +230,24 @@ mod tests {
         let args = parse(&[]).unwrap();
         assert_eq!(args.listen, "127.0.0.1:9000".parse().unwrap());
         assert!(!args.allow_non_loopback);
-        assert_eq!(args.vary, VaryPolicy::S3);
+        assert_eq!(VaryPolicy::from(args.vary), VaryPolicy::S3);
     }
 
     #[test]
     fn reads_the_vary_policy() {
         assert_eq!(
-            parse(&["--vary", "always"]).unwrap().vary,
+            VaryPolicy::from(parse(&["--vary", "always"]).unwrap().vary),
             VaryPolicy::Always
         );
-        assert_eq!(parse(&["--vary=s3"]).unwrap().vary, VaryPolicy::S3);
-        assert!(matches!(
-            parse(&["--vary", "sometimes"]),
-            Err(ArgsError::Invalid(_))
-        ));
-        assert!(matches!(parse(&["--vary"]), Err(ArgsError::Invalid(_))));
+        assert_eq!(
+            VaryPolicy::from(parse(&["--vary=s3"]).unwrap().vary),
+            VaryPolicy::S3
+        );
+        assert_eq!(
+            refused(&["--vary", "sometimes"]).kind(),
+            ErrorKind::InvalidValue
+        );
+        assert_eq!(refused(&["--vary"]).kind(), ErrorKind::InvalidValue);
     }
 
     #[test]
@@ -275,23 +268,33 @@ mod tests {
 
     #[test]
     fn refuses_a_non_loopback_address_unless_told() {
-        let err = parse(&["--listen", "0.0.0.0:9000"]).unwrap_err();
-        assert!(matches!(err, ArgsError::Invalid(m) if m.contains("--allow-non-loopback")));
+        let err = refused(&["--listen", "0.0.0.0:9000"]);
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("not a loopback address"), "{err}");
+        assert!(err.to_string().contains("--allow-non-loopback"), "{err}");
         let args = parse(&["--listen", "0.0.0.0:9000", "--allow-non-loopback"]).unwrap();
         assert!(args.allow_non_loopback);
     }
 
     #[test]
     fn refuses_bad_arguments() {
-        assert!(matches!(parse(&["--listen"]), Err(ArgsError::Invalid(_))));
-        assert!(matches!(
-            parse(&["--listen", "nowhere"]),
-            Err(ArgsError::Invalid(_))
-        ));
-        assert!(matches!(
-            parse(&["--port", "1"]),
-            Err(ArgsError::Invalid(_))
-        ));
-        assert_eq!(parse(&["--help"]), Err(ArgsError::Help));
+        assert_eq!(refused(&["--listen"]).kind(), ErrorKind::InvalidValue);
+        let nowhere = refused(&["--listen", "nowhere"]);
+        assert_eq!(nowhere.kind(), ErrorKind::ValueValidation);
+        assert!(nowhere.to_string().contains("IP:PORT"), "{nowhere}");
+        assert_eq!(refused(&["--port", "1"]).kind(), ErrorKind::UnknownArgument);
+        assert_eq!(
+            refused(&["--allow-non-loopback=yes"]).kind(),
+            ErrorKind::TooManyValues
+        );
+        for help in ["--help", "-h"] {
+            let err = refused(&[help]);
+            assert_eq!(err.kind(), ErrorKind::DisplayHelp);
+            assert_eq!(err.exit_code(), 0);
+            let text = err.to_string();
+            for flag in ["--listen <ADDR>", "--allow-non-loopback", "--vary <POLICY>"] {
+                assert!(text.contains(flag), "{flag} missing from:\n{text}");
+            }
+        }
     }
 }

@@ -98,13 +98,10 @@ impl Target {
         }
         let (bucket, key) = match rest.split_once('/') {
             Some((bucket, "")) => (bucket, None),
-            Some((bucket, key)) => (
-                bucket,
-                Some(percent_decode(key, false).ok_or_else(invalid)?),
-            ),
+            Some((bucket, key)) => (bucket, Some(percent_decode(key).ok_or_else(invalid)?)),
             None => (rest, None),
         };
-        let bucket = percent_decode(bucket, false)
+        let bucket = percent_decode(bucket)
             .filter(|b| !b.is_empty())
             .ok_or_else(invalid)?;
         Ok(Target {

@@ -1,150 +1,80 @@
-//! Small pieces of S3's wire format: XML escaping, dates, URL decoding and encoding, the
-//! query string and the error body.
+//! Small pieces of S3's wire format: XML elements, dates, URL decoding and encoding, the
+//! query string and the error body. The escaping, the dates and the percent coding are the
+//! `quick-xml`, `httpdate`, `time`, `percent-encoding` and `form_urlencoded` crates'; what is
+//! left here is S3's choice among them.
 
-use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::borrow::Cow;
+use std::time::SystemTime;
 
-/// Appends `text` to `out` with XML's five special characters escaped.
-pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-}
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// Appends `<name>text</name>` with the text escaped.
 pub fn element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
-    escape_into(out, text);
+    out.push_str(&quick_xml::escape::escape(text));
     out.push_str("</");
     out.push_str(name);
     out.push('>');
 }
 
-/// Seconds since the Unix epoch and the calendar date and time they name (UTC).
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    millis: u32,
-    weekday: usize,
-}
-
-fn civil(time: SystemTime) -> Civil {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs() as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Civil {
-        year,
-        month,
-        day,
-        hour: (rem / 3600) as u32,
-        minute: (rem % 3600 / 60) as u32,
-        second: (rem % 60) as u32,
-        millis: since.subsec_millis(),
-        // 1970-01-01 was a Thursday.
-        weekday: (days + 4).rem_euclid(7) as usize,
-    }
-}
-
 /// An HTTP date: `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn http_date(time: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let c = civil(time);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[c.weekday],
-        c.day,
-        MONTHS[c.month as usize - 1],
-        c.year,
-        c.hour,
-        c.minute,
-        c.second
-    )
+    httpdate::fmt_http_date(time)
 }
+
+/// How S3 writes a timestamp in its listings: `2024-01-31T12:00:00.000Z`, always UTC and
+/// always milliseconds.
+const ISO_8601: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// An ISO 8601 timestamp as S3 writes it in listings: `2024-01-31T12:00:00.000Z`.
 pub fn iso_date(time: SystemTime) -> String {
-    let c = civil(time);
-    format!(
-        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.millis
-    )
+    OffsetDateTime::from(time)
+        .format(ISO_8601)
+        .unwrap_or_default()
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`). `None` when an escape is
-/// broken or the result is not UTF-8.
-pub fn percent_decode(text: &str, plus_is_space: bool) -> Option<String> {
+/// True when every `%` starts an escape of two hex digits. `percent-encoding` and
+/// `form_urlencoded` pass a broken escape through as text; S3 refuses it.
+fn escapes_are_well_formed(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hi = hex_value(*bytes.get(i + 1)?)?;
-                let lo = hex_value(*bytes.get(i + 2)?)?;
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    bytes.iter().enumerate().all(|(at, &b)| {
+        b != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
 }
+
+/// Decodes the `%XX` escapes of a path (`+` stays a plus sign). `None` when an escape is
+/// broken or the result is not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    if !escapes_are_well_formed(text) {
+        return None;
+    }
+    percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(Cow::into_owned)
+}
+
+/// What `encoding-type=url` leaves as it is: RFC 3986's unreserved characters and `/`.
+const URL_KEY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
 
 /// Encodes everything but RFC 3986's unreserved characters and `/`, as S3 does for
 /// `encoding-type=url`.
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(text, URL_KEY).to_string()
 }
 
 /// The query string's parameters, decoded, in order. A parameter without `=` has an empty
@@ -155,13 +85,18 @@ pub struct Query {
 }
 
 impl Query {
-    /// Reads a raw query string. `None` when a parameter cannot be decoded.
+    /// Reads a raw query string (`+` is a space). `None` when an escape is broken or a
+    /// parameter does not decode to UTF-8.
     pub fn parse(raw: Option<&str>) -> Option<Query> {
-        let mut pairs = Vec::new();
-        for part in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((percent_decode(name, true)?, percent_decode(value, true)?));
+        let raw = raw.unwrap_or("");
+        // `&`, `=` and `+` are ASCII, so the whole string decodes to UTF-8 exactly when
+        // every name and value does.
+        if !escapes_are_well_formed(raw) || percent_decode_str(raw).decode_utf8().is_err() {
+            return None;
         }
+        let pairs = form_urlencoded::parse(raw.as_bytes())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
         Some(Query { pairs })
     }
 
@@ -252,7 +187,7 @@ impl S3Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn dates_are_written_as_s3_writes_them() {
@@ -265,11 +200,11 @@ mod tests {
 
     #[test]
     fn percent_coding_round_trips() {
-        assert_eq!(percent_decode("a%20b+c", true).unwrap(), "a b c");
-        assert_eq!(percent_decode("a+b", false).unwrap(), "a+b");
-        assert!(percent_decode("%zz", false).is_none());
-        assert!(percent_decode("%ff", false).is_none());
-        assert_eq!(percent_encode("dir/a b&ü"), "dir/a%20b%26%C3%BC");
+        assert_eq!(percent_decode("a%20b+c").unwrap(), "a b+c");
+        assert!(percent_decode("%zz").is_none());
+        assert!(percent_decode("%2").is_none());
+        assert!(percent_decode("%ff").is_none());
+        assert_eq!(percent_encode("dir/a b&ü~"), "dir/a%20b%26%C3%BC~");
     }
 
     #[test]
@@ -279,6 +214,10 @@ mod tests {
         assert_eq!(q.get("cors"), Some(""));
         assert_eq!(q.get("prefix"), Some("a/b"));
         assert_eq!(q.get("missing"), None);
+        let plus = Query::parse(Some("prefix=a+b%2Bc")).unwrap();
+        assert_eq!(plus.get("prefix"), Some("a b+c"));
+        assert!(Query::parse(Some("prefix=%zz")).is_none());
+        assert!(Query::parse(Some("prefix=%C3&x=%A9")).is_none());
     }
 
     #[test]
