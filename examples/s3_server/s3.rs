@@ -4,6 +4,7 @@
 //! CreateBucket and DeleteBucket add and remove the bucket, Put/DeleteBucketCors its
 //! compiled configuration.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +24,9 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use crate::digest::{self, CHECKSUM_HEADERS, Integrity};
 use crate::store::{Access, Acl, Bucket, Dialect, Object, Store, StoredCors};
-use crate::wire::{Query, S3Error, element, http_date, iso_date, percent_decode, percent_encode};
+use crate::wire::{
+    DeleteRequest, Query, S3Error, element, http_date, iso_date, percent_decode, percent_encode,
+};
 
 /// The response body type.
 pub type Body = Full<Bytes>;
@@ -66,6 +69,13 @@ const SUBRESOURCES: [&str; 24] = [
     "select",
     "attributes",
 ];
+
+/// The sub-resource a request names, if any: the first of `SUBRESOURCES` in its query.
+/// Every other parameter (a listing's `prefix`, a presigned URL's `X-Amz-Signature`,
+/// `AWSAccessKeyId`, `Signature`, `Expires`, ...) leaves the request an ordinary one.
+fn subresource(query: &Query) -> Option<&'static str> {
+    SUBRESOURCES.iter().copied().find(|name| query.has(name))
+}
 
 /// The server: the store, the CORS layer's policy store, a request counter, and the `Vary`
 /// policy of S3-dialect buckets.
@@ -308,28 +318,71 @@ impl Server {
     /// answered by the CORS layer).
     fn service(&self, call: &Call<'_>, parts: &Parts, request_id: &str) -> Response<Body> {
         let head = parts.method == Method::HEAD;
-        match *call.method {
-            Method::GET => {
-                let mut out = format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult xmlns=\"{NAMESPACE}\">"
-                );
-                owner(&mut out);
-                out.push_str("<Buckets>");
-                for (name, bucket) in self.store.lock().iter() {
-                    out.push_str("<Bucket>");
-                    element(&mut out, "Name", name);
-                    element(&mut out, "CreationDate", &iso_date(bucket.created));
-                    out.push_str("</Bucket>");
-                }
-                out.push_str("</Buckets></ListAllMyBucketsResult>");
-                xml_response(200, out)
-            }
-            _ => error_response(
-                &method_not_allowed(call.method, ResourceType::Bucket),
-                head,
-                request_id,
+        let answer = match *call.method {
+            Method::GET => self.list_buckets(call),
+            _ => Err(method_not_allowed(call.method, ResourceType::Bucket)),
+        };
+        answer.unwrap_or_else(|err| error_response(&err, head, request_id))
+    }
+
+    /// ListBuckets, with `prefix`, and pages of `max-buckets` whose `ContinuationToken` is
+    /// the last name of the page (S3's tokens are opaque; this one is as good as any).
+    fn list_buckets(&self, call: &Call<'_>) -> Result<Response<Body>, S3Error> {
+        let q = &call.query;
+        let prefix = q.get("prefix").unwrap_or("");
+        let after = q.get("continuation-token").unwrap_or("");
+        let max = match q.get("max-buckets") {
+            None => None,
+            Some(text) => Some(
+                text.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| {
+                        S3Error::new(
+                            400,
+                            "InvalidArgument",
+                            "Argument max-buckets must be an integer between 1 and 10000.",
+                        )
+                        .with("ArgumentName", "max-buckets")
+                        .with("ArgumentValue", text)
+                    })?,
             ),
+        };
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult xmlns=\"{NAMESPACE}\">"
+        );
+        owner(&mut out);
+        out.push_str("<Buckets>");
+        let store = self.store.lock();
+        let mut names = store
+            .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+            .filter(|(name, _)| name.starts_with(prefix))
+            .peekable();
+        let mut count = 0;
+        let mut next_token = None;
+        while let Some((name, bucket)) = names.next() {
+            out.push_str("<Bucket>");
+            element(&mut out, "Name", name);
+            element(&mut out, "CreationDate", &iso_date(bucket.created));
+            out.push_str("</Bucket>");
+            count += 1;
+            if max == Some(count) {
+                if names.peek().is_some() {
+                    next_token = Some(name.clone());
+                }
+                break;
+            }
         }
+        drop(store);
+        out.push_str("</Buckets>");
+        if let Some(token) = next_token {
+            element(&mut out, "ContinuationToken", &token);
+        }
+        if q.has("prefix") {
+            element(&mut out, "Prefix", prefix);
+        }
+        out.push_str("</ListAllMyBucketsResult>");
+        Ok(xml_response(200, out))
     }
 
     /// Checks that the bucket exists and that the request may do this to it.
@@ -350,7 +403,7 @@ impl Server {
         bucket: &str,
         body: Bytes,
     ) -> Result<Response<Body>, S3Error> {
-        let subresource = SUBRESOURCES.iter().copied().find(|s| call.query.has(s));
+        let subresource = subresource(&call.query);
         let not_found = |code: &'static str, message: &str| {
             Err(S3Error::new(404, code, message).with("BucketName", bucket))
         };
@@ -358,6 +411,8 @@ impl Server {
             (Method::PUT, Some("cors")) => self.put_cors(call, bucket, body),
             (Method::GET, Some("cors")) => self.get_cors(call, bucket),
             (Method::DELETE, Some("cors")) => self.delete_cors(call, bucket),
+            (Method::GET, Some("versions")) => self.list_versions(call, bucket),
+            (Method::POST, Some("delete")) => self.delete_objects(call, bucket, body),
             (Method::GET, Some(sub)) => {
                 self.authorize(call, bucket, Access::Admin)?;
                 match sub {
@@ -390,6 +445,10 @@ impl Server {
                         "The specified bucket does not have a website configuration",
                     ),
                     "tagging" => not_found("NoSuchTagSet", "The TagSet does not exist"),
+                    "object-lock" => not_found(
+                        "ObjectLockConfigurationNotFoundError",
+                        "Object Lock configuration does not exist for this bucket",
+                    ),
                     _ => Err(S3Error::not_implemented()),
                 }
             }
@@ -510,11 +569,7 @@ impl Server {
             Dialect::S3
         };
         if dialect == Dialect::S3 && !integrity.is_present() {
-            return Err(S3Error::new(
-                400,
-                "InvalidRequest",
-                "Missing required header for this request: Content-MD5",
-            ));
+            return Err(missing_content_md5());
         }
         integrity.verify(&body)?;
         let (format, options) = match dialect {
@@ -589,31 +644,8 @@ impl Server {
         let v2 = q.get("list-type") == Some("2");
         let prefix = q.get("prefix").unwrap_or("");
         let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = match q.get("max-keys") {
-            None => 1000,
-            Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
-                S3Error::new(
-                    400,
-                    "InvalidArgument",
-                    "Provided max-keys not an integer or within integer range",
-                )
-                .with("ArgumentName", "max-keys")
-                .with("ArgumentValue", text)
-            })?,
-        };
-        let url_encoding = match q.get("encoding-type") {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(S3Error::new(
-                    400,
-                    "InvalidArgument",
-                    "Invalid Encoding Method specified in Request",
-                )
-                .with("ArgumentName", "encoding-type")
-                .with("ArgumentValue", other));
-            }
-        };
+        let max_keys = max_keys(q)?;
+        let url_encoding = url_encoding(q)?;
         let start_after = if v2 {
             q.get("continuation-token")
                 .or_else(|| q.get("start-after"))
@@ -621,76 +653,41 @@ impl Server {
         } else {
             q.get("marker").unwrap_or("")
         };
-        let encode = |text: &str| {
-            if url_encoding {
-                percent_encode(text)
-            } else {
-                text.to_owned()
-            }
-        };
+        let encode = |text: &str| encode_key(text, url_encoding);
 
         let store = self.store.lock();
         let objects = &store
             .get(bucket)
             .ok_or_else(|| S3Error::no_such_bucket(bucket))?
             .objects;
+        let page = Page::walk(objects, prefix, delimiter, start_after, max_keys);
         let mut contents = String::new();
         let mut prefixes = String::new();
-        let mut count = 0;
-        let mut truncated = false;
-        let mut last: Option<String> = None;
-        let mut last_prefix: Option<&str> = None;
-        let range = objects.range::<str, _>((
-            std::ops::Bound::Excluded(start_after),
-            std::ops::Bound::Unbounded,
-        ));
-        for (key, object) in range {
-            if !key.starts_with(prefix) {
-                if key.as_str() > prefix {
-                    break;
-                }
-                continue;
-            }
-            if let Some(delimiter) = delimiter {
-                if let Some(at) = key[prefix.len()..].find(delimiter) {
-                    let common = &key[..prefix.len() + at + delimiter.len()];
-                    if last_prefix == Some(common) || common <= start_after {
-                        continue;
+        for entry in &page.entries {
+            match entry {
+                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
+                Entry::Object(key, object) => {
+                    contents.push_str("<Contents>");
+                    element(&mut contents, "Key", &encode(key));
+                    element(
+                        &mut contents,
+                        "LastModified",
+                        &iso_date(object.last_modified),
+                    );
+                    element(&mut contents, "ETag", &format!("\"{}\"", object.etag));
+                    element(&mut contents, "Size", &object.body.len().to_string());
+                    if !v2 || q.get("fetch-owner") == Some("true") {
+                        owner(&mut contents);
                     }
-                    if count == max_keys {
-                        truncated = true;
-                        break;
-                    }
-                    prefixes.push_str("<CommonPrefixes>");
-                    element(&mut prefixes, "Prefix", &encode(common));
-                    prefixes.push_str("</CommonPrefixes>");
-                    last_prefix = Some(common);
-                    last = Some(common.to_owned());
-                    count += 1;
-                    continue;
+                    element(&mut contents, "StorageClass", "STANDARD");
+                    contents.push_str("</Contents>");
                 }
             }
-            if count == max_keys {
-                truncated = true;
-                break;
-            }
-            contents.push_str("<Contents>");
-            element(&mut contents, "Key", &encode(key));
-            element(
-                &mut contents,
-                "LastModified",
-                &iso_date(object.last_modified),
-            );
-            element(&mut contents, "ETag", &format!("\"{}\"", object.etag));
-            element(&mut contents, "Size", &object.body.len().to_string());
-            if !v2 || q.get("fetch-owner") == Some("true") {
-                owner(&mut contents);
-            }
-            element(&mut contents, "StorageClass", "STANDARD");
-            contents.push_str("</Contents>");
-            last = Some(key.clone());
-            count += 1;
         }
+        let count = page.entries.len();
+        let next = page.next_marker().map(str::to_owned);
+        let truncated = page.truncated;
+        drop(page);
         drop(store);
 
         let root = "ListBucketResult";
@@ -716,23 +713,151 @@ impl Server {
         if url_encoding {
             element(&mut out, "EncodingType", "url");
         }
-        element(
-            &mut out,
-            "IsTruncated",
-            if truncated { "true" } else { "false" },
-        );
-        if truncated {
-            if let Some(last) = &last {
-                if v2 {
-                    element(&mut out, "NextContinuationToken", last);
-                } else if delimiter.is_some() {
-                    element(&mut out, "NextMarker", &encode(last));
-                }
+        element(&mut out, "IsTruncated", bool_text(truncated));
+        if let Some(last) = &next {
+            if v2 {
+                element(&mut out, "NextContinuationToken", last);
+            } else if delimiter.is_some() {
+                element(&mut out, "NextMarker", &encode(last));
             }
         }
         out.push_str(&contents);
         out.push_str(&prefixes);
         let _ = write!(out, "</{root}>");
+        Ok(xml_response(200, out))
+    }
+
+    /// ListObjectVersions of a bucket that has never been versioned: each object is its only
+    /// version, `null` and latest. `key-marker` (with `version-id-marker`, whose only version
+    /// here is `null`) resumes after that key; `prefix`, `delimiter`, `max-keys` and
+    /// `encoding-type=url` work as in ListObjects.
+    fn list_versions(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Read)?;
+        let q = &call.query;
+        let prefix = q.get("prefix").unwrap_or("");
+        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
+        let max_keys = max_keys(q)?;
+        let url_encoding = url_encoding(q)?;
+        let key_marker = q.get("key-marker").unwrap_or("");
+        let version_marker = q.get("version-id-marker").unwrap_or("");
+        if key_marker.is_empty() && !version_marker.is_empty() {
+            return Err(S3Error::new(
+                400,
+                "InvalidArgument",
+                "A version-id marker cannot be specified without a key marker.",
+            )
+            .with("ArgumentName", "version-id-marker")
+            .with("ArgumentValue", version_marker));
+        }
+        let encode = |text: &str| encode_key(text, url_encoding);
+
+        let store = self.store.lock();
+        let objects = &store
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
+            .objects;
+        let page = Page::walk(objects, prefix, delimiter, key_marker, max_keys);
+        let mut versions = String::new();
+        let mut prefixes = String::new();
+        for entry in &page.entries {
+            match entry {
+                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
+                Entry::Object(key, object) => {
+                    versions.push_str("<Version>");
+                    element(&mut versions, "Key", &encode(key));
+                    element(&mut versions, "VersionId", "null");
+                    element(&mut versions, "IsLatest", "true");
+                    element(
+                        &mut versions,
+                        "LastModified",
+                        &iso_date(object.last_modified),
+                    );
+                    element(&mut versions, "ETag", &format!("\"{}\"", object.etag));
+                    element(&mut versions, "Size", &object.body.len().to_string());
+                    element(&mut versions, "StorageClass", "STANDARD");
+                    owner(&mut versions);
+                    versions.push_str("</Version>");
+                }
+            }
+        }
+        let next = page.next_marker().map(str::to_owned);
+        let truncated = page.truncated;
+        drop(page);
+        drop(store);
+
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult xmlns=\"{NAMESPACE}\">"
+        );
+        element(&mut out, "Name", bucket);
+        element(&mut out, "Prefix", &encode(prefix));
+        element(&mut out, "KeyMarker", &encode(key_marker));
+        element(&mut out, "VersionIdMarker", version_marker);
+        if let Some(next) = &next {
+            element(&mut out, "NextKeyMarker", &encode(next));
+            element(&mut out, "NextVersionIdMarker", "null");
+        }
+        element(&mut out, "MaxKeys", &max_keys.to_string());
+        if let Some(delimiter) = delimiter {
+            element(&mut out, "Delimiter", &encode(delimiter));
+        }
+        if url_encoding {
+            element(&mut out, "EncodingType", "url");
+        }
+        element(&mut out, "IsTruncated", bool_text(truncated));
+        out.push_str(&versions);
+        out.push_str(&prefixes);
+        out.push_str("</ListVersionsResult>");
+        Ok(xml_response(200, out))
+    }
+
+    /// DeleteObjects: like PutBucketCors, the request must carry `Content-MD5` or an
+    /// `x-amz-checksum-*` value, and the values the example can compute are checked. Every
+    /// key is deleted (a missing one counts as deleted, as in S3); the only version of an
+    /// object here is `null`, so another version id is an `<Error>` for that key.
+    fn delete_objects(
+        &self,
+        call: &Call<'_>,
+        bucket: &str,
+        body: Bytes,
+    ) -> Result<Response<Body>, S3Error> {
+        self.authorize(call, bucket, Access::Write)?;
+        let (body, integrity) = read_body(call, body)?;
+        if !integrity.is_present() {
+            return Err(missing_content_md5());
+        }
+        integrity.verify(&body)?;
+        let request = DeleteRequest::parse(&body)?;
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult xmlns=\"{NAMESPACE}\">"
+        );
+        let mut store = self.store.lock();
+        let objects = &mut store
+            .get_mut(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
+            .objects;
+        for target in &request.objects {
+            let version = target.version_id.as_deref();
+            if version.is_some_and(|v| v != "null") {
+                out.push_str("<Error>");
+                element(&mut out, "Key", &target.key);
+                element(&mut out, "VersionId", version.unwrap_or_default());
+                element(&mut out, "Code", "NoSuchVersion");
+                element(&mut out, "Message", "The specified version does not exist.");
+                out.push_str("</Error>");
+                continue;
+            }
+            objects.remove(&target.key);
+            if !request.quiet {
+                out.push_str("<Deleted>");
+                element(&mut out, "Key", &target.key);
+                if let Some(version) = version {
+                    element(&mut out, "VersionId", version);
+                }
+                out.push_str("</Deleted>");
+            }
+        }
+        drop(store);
+        out.push_str("</DeleteResult>");
         Ok(xml_response(200, out))
     }
 
@@ -743,8 +868,8 @@ impl Server {
         key: &str,
         body: Bytes,
     ) -> Result<Response<Body>, S3Error> {
-        if let Some(sub) = SUBRESOURCES.iter().find(|s| call.query.has(s)) {
-            let access = if *sub == "acl" || *sub == "tagging" {
+        if let Some(sub) = subresource(&call.query) {
+            let access = if sub == "acl" || sub == "tagging" {
                 Access::Admin
             } else {
                 Access::Write
@@ -878,6 +1003,140 @@ fn owner(out: &mut String) {
     out.push_str("</Owner>");
 }
 
+/// S3's answer to a PutBucketCors or DeleteObjects request without `Content-MD5` or an
+/// `x-amz-checksum-*` value.
+fn missing_content_md5() -> S3Error {
+    S3Error::new(
+        400,
+        "InvalidRequest",
+        "Missing required header for this request: Content-MD5",
+    )
+}
+
+fn bool_text(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
+}
+
+fn common_prefix(out: &mut String, prefix: &str) {
+    out.push_str("<CommonPrefixes>");
+    element(out, "Prefix", prefix);
+    out.push_str("</CommonPrefixes>");
+}
+
+/// A listing's `max-keys`: 1000 when absent, at most 1000.
+fn max_keys(q: &Query) -> Result<usize, S3Error> {
+    match q.get("max-keys") {
+        None => Ok(1000),
+        Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
+            S3Error::new(
+                400,
+                "InvalidArgument",
+                "Provided max-keys not an integer or within integer range",
+            )
+            .with("ArgumentName", "max-keys")
+            .with("ArgumentValue", text)
+        }),
+    }
+}
+
+/// Whether a listing asked for `encoding-type=url` (the only encoding S3 knows).
+fn url_encoding(q: &Query) -> Result<bool, S3Error> {
+    match q.get("encoding-type") {
+        None => Ok(false),
+        Some("url") => Ok(true),
+        Some(other) => Err(S3Error::new(
+            400,
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+        )
+        .with("ArgumentName", "encoding-type")
+        .with("ArgumentValue", other)),
+    }
+}
+
+fn encode_key(text: &str, url_encoding: bool) -> String {
+    if url_encoding {
+        percent_encode(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+/// One entry of a listing page.
+enum Entry<'a> {
+    /// An object, by key.
+    Object(&'a str, &'a Object),
+    /// A common prefix (up to and including the delimiter).
+    Prefix(&'a str),
+}
+
+/// One page of a listing, in key order.
+struct Page<'a> {
+    entries: Vec<Entry<'a>>,
+    truncated: bool,
+}
+
+impl<'a> Page<'a> {
+    /// The keys after `after` that start with `prefix`, with the keys that share a prefix up
+    /// to `delimiter` rolled into one common prefix, at most `max_keys` entries.
+    fn walk(
+        objects: &'a BTreeMap<String, Object>,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: &str,
+        max_keys: usize,
+    ) -> Page<'a> {
+        let mut page = Page {
+            entries: Vec::new(),
+            truncated: false,
+        };
+        let mut last_prefix: Option<&str> = None;
+        let range =
+            objects.range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded));
+        for (key, object) in range {
+            if !key.starts_with(prefix) {
+                if key.as_str() > prefix {
+                    break;
+                }
+                continue;
+            }
+            let common = delimiter.and_then(|delimiter| {
+                key[prefix.len()..]
+                    .find(delimiter)
+                    .map(|at| &key[..prefix.len() + at + delimiter.len()])
+            });
+            if let Some(common) = common {
+                if last_prefix == Some(common) || common <= after {
+                    continue;
+                }
+            }
+            if page.entries.len() == max_keys {
+                page.truncated = true;
+                break;
+            }
+            match common {
+                Some(common) => {
+                    page.entries.push(Entry::Prefix(common));
+                    last_prefix = Some(common);
+                }
+                None => page.entries.push(Entry::Object(key, object)),
+            }
+        }
+        page
+    }
+
+    /// Where the next page starts, when this one is truncated: its last key or prefix.
+    fn next_marker(&self) -> Option<&'a str> {
+        if !self.truncated {
+            return None;
+        }
+        self.entries.last().map(|entry| match entry {
+            Entry::Object(key, _) => *key,
+            Entry::Prefix(common) => *common,
+        })
+    }
+}
+
 /// S3's rules for a new bucket's name: 3 to 63 lower-case letters, digits, dots and hyphens,
 /// starting and ending with a letter or digit.
 fn is_valid_bucket_name(name: &str) -> bool {
@@ -976,7 +1235,6 @@ fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error
     Ok((body, integrity))
 }
 
-/// The answer to an `OPTIONS` request: the engine's decision alone.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -994,6 +1252,60 @@ mod tests {
         assert_eq!(t("/b//x").unwrap(), (Some("b".into()), Some("/x".into())));
         assert_eq!(t("//x").unwrap_err().code, "InvalidURI");
         assert_eq!(t("/b/%zz").unwrap_err().code, "InvalidURI");
+    }
+
+    #[test]
+    fn presigned_parameters_are_not_subresources() {
+        let sub = |raw: &str| subresource(&Query::parse(Some(raw)).unwrap());
+        let v4 = "X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                  &X-Amz-Credential=test%2F20260101%2Fus-east-1%2Fs3%2Faws4_request\
+                  &X-Amz-Date=20260101T000000Z&X-Amz-Expires=300\
+                  &X-Amz-SignedHeaders=host&X-Amz-Signature=abc";
+        let v2 = "AWSAccessKeyId=test&Expires=1700000000&Signature=a%2Bb%3D";
+        assert_eq!(sub(v4), None);
+        assert_eq!(sub(v2), None);
+        assert_eq!(sub("list-type=2&prefix=acl&delimiter=%2F"), None);
+        assert_eq!(sub("versionId=null"), None);
+        assert_eq!(sub("versions&prefix=a&key-marker=b"), Some("versions"));
+        assert_eq!(sub("delete"), Some("delete"));
+        assert_eq!(sub("delete="), Some("delete"));
+        assert_eq!(sub("object-lock"), Some("object-lock"));
+        assert_eq!(sub(&format!("cors&{v4}")), Some("cors"));
+        assert_eq!(sub(&format!("{v2}&acl")), Some("acl"));
+    }
+
+    #[test]
+    fn listing_pages_roll_up_prefixes_and_resume_after_the_marker() {
+        let object = Object {
+            body: Bytes::from_static(b"x"),
+            etag: String::new(),
+            last_modified: SystemTime::UNIX_EPOCH,
+            headers: Vec::new(),
+        };
+        let objects: BTreeMap<String, Object> = ["a", "b/1", "b/2", "c", "d/1"]
+            .iter()
+            .map(|k| ((*k).to_owned(), object.clone()))
+            .collect();
+        let names = |page: &Page<'_>| {
+            page.entries
+                .iter()
+                .map(|e| match e {
+                    Entry::Object(key, _) => format!("o:{key}"),
+                    Entry::Prefix(p) => format!("p:{p}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let page = Page::walk(&objects, "", Some("/"), "", 3);
+        assert_eq!(names(&page), ["o:a", "p:b/", "o:c"]);
+        assert!(page.truncated);
+        assert_eq!(page.next_marker(), Some("c"));
+        let rest = Page::walk(&objects, "", Some("/"), "c", 3);
+        assert_eq!(names(&rest), ["p:d/"]);
+        assert!(!rest.truncated && rest.next_marker().is_none());
+        let after_prefix = Page::walk(&objects, "", Some("/"), "b/", 1000);
+        assert_eq!(names(&after_prefix), ["o:c", "p:d/"]);
+        let prefixed = Page::walk(&objects, "b/", None, "b/1", 1000);
+        assert_eq!(names(&prefixed), ["o:b/2"]);
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::borrow::Cow;
 use std::time::SystemTime;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use quick_xml::Reader;
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
@@ -114,6 +117,142 @@ impl Query {
     }
 }
 
+/// The most keys one DeleteObjects request may name.
+pub const MAX_DELETE_KEYS: usize = 1000;
+
+/// One `<Object>` of a DeleteObjects request.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeleteTarget {
+    /// The `<Key>`, as sent (spaces included).
+    pub key: String,
+    /// The `<VersionId>`, if any.
+    pub version_id: Option<String>,
+}
+
+/// A DeleteObjects request body: `<Delete><Object><Key>..</Key>(<VersionId>..</VersionId>)
+/// </Object>...(<Quiet>true</Quiet>)</Delete>`, namespaced or not.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeleteRequest {
+    /// The objects, in the order given.
+    pub objects: Vec<DeleteTarget>,
+    /// `<Quiet>true</Quiet>`: the answer lists only the errors.
+    pub quiet: bool,
+}
+
+impl DeleteRequest {
+    /// Reads the body with quick-xml.
+    ///
+    /// # Errors
+    ///
+    /// S3's `MalformedXML` for a body that is not well-formed, whose root is not `Delete`,
+    /// with an `<Object>` without `<Key>`, a `<Quiet>` that is not a boolean, no object, or
+    /// more than 1000.
+    pub fn parse(body: &[u8]) -> Result<DeleteRequest, S3Error> {
+        let text = std::str::from_utf8(body).map_err(|_| S3Error::malformed_xml())?;
+        let mut reader = Reader::from_str(text);
+        let mut request = DeleteRequest::default();
+        // The element path from the root, as local names, and the text of the innermost.
+        let mut path: Vec<String> = Vec::new();
+        let mut value = String::new();
+        let mut current: Option<(Option<String>, Option<String>)> = None;
+        let mut seen_root = false;
+        loop {
+            let event = reader.read_event().map_err(|_| S3Error::malformed_xml())?;
+            match event {
+                Event::Start(start) => {
+                    let name = start.local_name().as_ref().to_owned();
+                    if path.is_empty() {
+                        if seen_root || name != "Delete" {
+                            return Err(S3Error::malformed_xml());
+                        }
+                        seen_root = true;
+                    }
+                    path.push(name);
+                    if path == ["Delete", "Object"] {
+                        current = Some((None, None));
+                    }
+                    value.clear();
+                }
+                Event::Empty(start) => {
+                    let name = start.local_name().as_ref().to_owned();
+                    if path.is_empty() {
+                        // `<Delete/>` names no object.
+                        return Err(S3Error::malformed_xml());
+                    }
+                    path.push(name);
+                    value.clear();
+                    request.leave(&path, &value, &mut current)?;
+                    path.pop();
+                }
+                Event::End(_) => {
+                    request.leave(&path, &value, &mut current)?;
+                    value.clear();
+                    path.pop();
+                }
+                Event::Text(text) => value.push_str(&text.xml10_content()),
+                Event::CData(data) => value.push_str(&data.xml10_content()),
+                Event::GeneralRef(reference) => {
+                    let resolved = match reference.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        Ok(None) => resolve_predefined_entity(&reference.xml10_content())
+                            .ok_or_else(S3Error::malformed_xml)?
+                            .to_owned(),
+                        Err(_) => return Err(S3Error::malformed_xml()),
+                    };
+                    value.push_str(&resolved);
+                }
+                Event::DocType(_) => return Err(S3Error::malformed_xml()),
+                Event::Eof if path.is_empty() && seen_root => break,
+                Event::Eof => return Err(S3Error::malformed_xml()),
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+            }
+        }
+        if request.objects.is_empty() || request.objects.len() > MAX_DELETE_KEYS {
+            return Err(S3Error::malformed_xml());
+        }
+        Ok(request)
+    }
+
+    /// Takes in the element that `path` ends with, whose text is `value`.
+    fn leave(
+        &mut self,
+        path: &[String],
+        value: &str,
+        current: &mut Option<(Option<String>, Option<String>)>,
+    ) -> Result<(), S3Error> {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        match path.as_slice() {
+            ["Delete", "Object", "Key"] => {
+                if let Some((key, _)) = current {
+                    *key = Some(value.to_owned());
+                }
+            }
+            ["Delete", "Object", "VersionId"] => {
+                if let Some((_, version)) = current {
+                    *version = Some(value.to_owned());
+                }
+            }
+            ["Delete", "Object"] => {
+                let (key, version_id) = current.take().unwrap_or_default();
+                let key = key.ok_or_else(S3Error::malformed_xml)?;
+                if self.objects.len() == MAX_DELETE_KEYS {
+                    return Err(S3Error::malformed_xml());
+                }
+                self.objects.push(DeleteTarget { key, version_id });
+            }
+            ["Delete", "Quiet"] => {
+                self.quiet = match value.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(S3Error::malformed_xml()),
+                };
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// An S3 error answer: status, code, message and the extra elements some errors carry.
 #[derive(Debug, Clone)]
 pub struct S3Error {
@@ -153,6 +292,15 @@ impl S3Error {
     /// `404 NoSuchKey`.
     pub fn no_such_key(key: &str) -> Self {
         S3Error::new(404, "NoSuchKey", "The specified key does not exist.").with("Key", key)
+    }
+
+    /// `400 MalformedXML`.
+    pub fn malformed_xml() -> Self {
+        S3Error::new(
+            400,
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        )
     }
 
     /// `403 AccessDenied`.
@@ -218,6 +366,76 @@ mod tests {
         assert_eq!(plus.get("prefix"), Some("a b+c"));
         assert!(Query::parse(Some("prefix=%zz")).is_none());
         assert!(Query::parse(Some("prefix=%C3&x=%A9")).is_none());
+    }
+
+    #[test]
+    fn delete_objects_bodies_are_read_with_their_keys_versions_and_quiet() {
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Object><Key> a &amp; b.txt</Key></Object>
+  <Object><Key>dir/&#x3C;c&gt;</Key><VersionId>null</VersionId></Object>
+  <Quiet>true</Quiet>
+</Delete>"#;
+        let request = DeleteRequest::parse(body).unwrap();
+        assert!(request.quiet);
+        assert_eq!(
+            request.objects,
+            vec![
+                DeleteTarget {
+                    key: " a & b.txt".into(),
+                    version_id: None,
+                },
+                DeleteTarget {
+                    key: "dir/<c>".into(),
+                    version_id: Some("null".into()),
+                },
+            ]
+        );
+        // Without the namespace, and without Quiet.
+        let plain =
+            DeleteRequest::parse(b"<Delete><Object><Key>k</Key></Object></Delete>").unwrap();
+        assert!(!plain.quiet);
+        assert_eq!(plain.objects.len(), 1);
+        // An empty key is still a key.
+        let empty = DeleteRequest::parse(b"<Delete><Object><Key/></Object></Delete>").unwrap();
+        assert_eq!(empty.objects[0].key, "");
+    }
+
+    #[test]
+    fn malformed_delete_objects_bodies_are_refused() {
+        let many = |n: usize| {
+            let mut body = String::from("<Delete>");
+            for i in 0..n {
+                body.push_str(&format!("<Object><Key>k{i}</Key></Object>"));
+            }
+            body + "</Delete>"
+        };
+        assert_eq!(
+            DeleteRequest::parse(many(1000).as_bytes())
+                .unwrap()
+                .objects
+                .len(),
+            1000
+        );
+        for body in [
+            many(1001),
+            many(0),
+            "<Delete/>".to_owned(),
+            "<Remove><Object><Key>k</Key></Object></Remove>".to_owned(),
+            "<Delete><Object><VersionId>null</VersionId></Object></Delete>".to_owned(),
+            "<Delete><Object><Key>k</Key></Object><Quiet>yes</Quiet></Delete>".to_owned(),
+            "<Delete><Object><Key>k</Key></Object>".to_owned(),
+            "<Delete><Object><Key>k</Wrong></Object></Delete>".to_owned(),
+            "<Delete><Object><Key>&nope;</Key></Object></Delete>".to_owned(),
+            "not xml".to_owned(),
+        ] {
+            let err = DeleteRequest::parse(body.as_bytes()).unwrap_err();
+            assert_eq!((err.status, err.code), (400, "MalformedXML"), "{body}");
+        }
+        assert_eq!(
+            DeleteRequest::parse(b"\xff").unwrap_err().code,
+            "MalformedXML"
+        );
     }
 
     #[test]
