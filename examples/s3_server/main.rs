@@ -5,9 +5,12 @@
 //! ```
 //!
 //! Path-style requests (`/bucket/key`); authentication headers and query-string signatures
-//! are accepted and not checked. It serves CreateBucket, DeleteBucket, HeadBucket,
-//! ListObjects (v1 and v2), PutObject, GetObject, HeadObject, DeleteObject and
-//! Put/Get/DeleteBucketCors, in S3's dialect and in Alibaba OSS's. CORS is
+//! (presigned URLs, SigV2 and SigV4) are accepted and not checked. It serves ListBuckets
+//! (with `prefix`, `max-buckets` and `continuation-token`), CreateBucket, DeleteBucket,
+//! HeadBucket, ListObjects (v1 and v2), ListObjectVersions (every object is its `null`
+//! version), PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects and
+//! Put/Get/DeleteBucketCors, in S3's dialect and in Alibaba OSS's, and answers
+//! GetObjectLockConfiguration with S3's `ObjectLockConfigurationNotFoundError`. CORS is
 //! `bucket_cors::tower::CorsLayer` in front of the S3 operations: it answers `OPTIONS`
 //! preflights itself, before anything else runs, and adds the CORS headers to every other
 //! response of a bucket, errors included; the operations keep its `PolicyStore` current.

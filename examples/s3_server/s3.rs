@@ -34,7 +34,7 @@ pub type Body = Full<Bytes>;
 /// The largest request body the example reads.
 pub const MAX_BODY: usize = 64 << 20;
 
-const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+const NAMESPACE: &str = bucket_cors::s3::S3_NAMESPACE;
 /// The `x-amz-id-2` and `<HostId>` of every answer, the CORS layer's included.
 pub const HOST_ID: &str = "bucket-cors-example-host";
 const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";

@@ -296,11 +296,7 @@ impl S3Error {
 
     /// `400 MalformedXML`.
     pub fn malformed_xml() -> Self {
-        S3Error::new(
-            400,
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-        )
+        S3Error::new(400, "MalformedXML", bucket_cors::s3::MALFORMED_XML_MESSAGE)
     }
 
     /// `403 AccessDenied`.
