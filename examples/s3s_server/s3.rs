@@ -16,18 +16,22 @@ use s3s::dto::{
     Bucket as S3sBucket, CORSConfiguration, CommonPrefix, CreateBucketInput, CreateBucketOutput,
     DeleteBucketCorsInput, DeleteBucketCorsOutput, DeleteBucketInput, DeleteBucketOutput,
     DeleteObjectInput, DeleteObjectOutput, DeleteObjectsInput, DeleteObjectsOutput, DeletedObject,
-    ETag, GetBucketCorsInput, GetBucketCorsOutput, GetObjectInput, GetObjectLockConfigurationInput,
-    GetObjectLockConfigurationOutput, GetObjectOutput, HeadBucketInput, HeadBucketOutput,
-    HeadObjectInput, HeadObjectOutput, ListBucketsInput, ListBucketsOutput,
+    ETag, GetBucketAclInput, GetBucketAclOutput, GetBucketCorsInput, GetBucketCorsOutput,
+    GetBucketLifecycleConfigurationInput, GetBucketLifecycleConfigurationOutput,
+    GetBucketLocationInput, GetBucketLocationOutput, GetBucketPolicyInput, GetBucketPolicyOutput,
+    GetBucketRequestPaymentInput, GetBucketRequestPaymentOutput, GetBucketVersioningInput,
+    GetBucketVersioningOutput, GetObjectInput, GetObjectLockConfigurationInput,
+    GetObjectLockConfigurationOutput, GetObjectOutput, Grant, Grantee, HeadBucketInput,
+    HeadBucketOutput, HeadObjectInput, HeadObjectOutput, ListBucketsInput, ListBucketsOutput,
     ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput,
     ListObjectsV2Input, ListObjectsV2Output, Object as S3sObject, ObjectStorageClass,
-    ObjectVersion, ObjectVersionStorageClass, Owner, PutBucketCorsInput, PutBucketCorsOutput,
-    PutObjectInput, PutObjectOutput, Range, StreamingBlob, Timestamp,
+    ObjectVersion, ObjectVersionStorageClass, Owner, Payer, Permission, PutBucketCorsInput,
+    PutBucketCorsOutput, PutObjectInput, PutObjectOutput, Range, StreamingBlob, Timestamp, Type,
 };
 use s3s::{Body, S3, S3Error, S3Request, S3Response, S3Result};
 
 use crate::store::{Access, Acl, Bucket, Object, Store};
-use crate::transport::{self, Caller, RawBody, Refused, error};
+use crate::transport::{self, Caller, RawBody, error};
 
 /// The `x-amz-id-2` of every answer, the CORS layer's included.
 pub const HOST_ID: &str = "bucket-cors-s3s-example-host";
@@ -64,14 +68,6 @@ fn signed<T>(request: &S3Request<T>) -> bool {
         .extensions
         .get::<Caller>()
         .is_some_and(|caller| caller.signed)
-}
-
-/// The body could not be read (see transport.rs).
-fn refused<T>(request: &S3Request<T>) -> S3Result<()> {
-    match request.extensions.get::<Refused>() {
-        Some(refused) => Err(refused.error()),
-        None => Ok(()),
-    }
 }
 
 /// S3's encoding of a key for `encoding-type=url`.
@@ -491,7 +487,6 @@ impl S3 for Server {
         &self,
         request: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
-        refused(&request)?;
         let signed = signed(&request);
         let headers = request.headers;
         let input = request.input;
@@ -500,7 +495,13 @@ impl S3 for Server {
             Some(blob) => Body::from(blob)
                 .collect()
                 .await
-                .map_err(|_| Refused::INCOMPLETE.error())?
+                .map_err(|_| {
+                    error(
+                        "IncompleteBody",
+                        "The request body terminated unexpectedly",
+                        400,
+                    )
+                })?
                 .to_bytes(),
             None => Bytes::new(),
         };
@@ -645,6 +646,96 @@ impl S3 for Server {
         }))
     }
 
+    /// The bucket settings `s3cmd info` reads: the location, the ACL, versioning (never
+    /// enabled), the payer, and no policy or lifecycle configuration.
+    async fn get_bucket_location(
+        &self,
+        request: S3Request<GetBucketLocationInput>,
+    ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
+        Ok(S3Response::new(GetBucketLocationOutput::default()))
+    }
+
+    async fn get_bucket_acl(
+        &self,
+        request: S3Request<GetBucketAclInput>,
+    ) -> S3Result<S3Response<GetBucketAclOutput>> {
+        let bucket = &request.input.bucket;
+        self.authorize(signed(&request), bucket, Access::Admin)?;
+        let acl = self.store.lock().get(bucket).map_or(Acl::Open, |b| b.acl);
+        let grant = |grantee: Grantee, permission: &'static str| Grant {
+            grantee: Some(grantee),
+            permission: Some(Permission::from_static(permission)),
+        };
+        let everyone = || Grantee {
+            type_: Type::from_static(Type::GROUP),
+            uri: Some("http://acs.amazonaws.com/groups/global/AllUsers".to_owned()),
+            display_name: None,
+            email_address: None,
+            id: None,
+        };
+        let me = Grantee {
+            type_: Type::from_static(Type::CANONICAL_USER),
+            id: Some(OWNER_ID.to_owned()),
+            display_name: Some(OWNER_NAME.to_owned()),
+            email_address: None,
+            uri: None,
+        };
+        let mut grants = vec![grant(me, Permission::FULL_CONTROL)];
+        if matches!(acl, Acl::PublicRead | Acl::PublicReadWrite | Acl::Open) {
+            grants.push(grant(everyone(), Permission::READ));
+        }
+        if matches!(acl, Acl::PublicReadWrite | Acl::Open) {
+            grants.push(grant(everyone(), Permission::WRITE));
+        }
+        Ok(S3Response::new(GetBucketAclOutput {
+            grants: Some(grants),
+            owner: Some(owner()),
+        }))
+    }
+
+    async fn get_bucket_versioning(
+        &self,
+        request: S3Request<GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
+        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
+        Ok(S3Response::new(GetBucketVersioningOutput::default()))
+    }
+
+    async fn get_bucket_request_payment(
+        &self,
+        request: S3Request<GetBucketRequestPaymentInput>,
+    ) -> S3Result<S3Response<GetBucketRequestPaymentOutput>> {
+        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
+        Ok(S3Response::new(GetBucketRequestPaymentOutput {
+            payer: Some(Payer::from_static(Payer::BUCKET_OWNER)),
+        }))
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        request: S3Request<GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
+        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
+        Err(error(
+            "NoSuchBucketPolicy",
+            "The bucket policy does not exist",
+            404,
+        ))
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        request: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
+        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
+        Err(error(
+            "NoSuchLifecycleConfiguration",
+            "The lifecycle configuration does not exist",
+            404,
+        ))
+    }
+
     /// No bucket has Object Lock.
     async fn get_object_lock_configuration(
         &self,
@@ -667,7 +758,6 @@ impl S3 for Server {
         &self,
         request: S3Request<PutBucketCorsInput>,
     ) -> S3Result<S3Response<PutBucketCorsOutput>> {
-        refused(&request)?;
         let bucket = &request.input.bucket;
         self.authorize(signed(&request), bucket, Access::Admin)?;
         if !transport::has_integrity(&request.headers) {

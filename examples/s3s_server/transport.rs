@@ -13,6 +13,9 @@
 //! s3s decodes an `aws-chunked` body only after verifying its signature, so the body is
 //! decoded here, its trailing checksums becoming headers. The body of PutBucketCors is kept
 //! byte for byte ([`RawBody`]) so its `Content-MD5` or checksum can be checked.
+//!
+//! A few requests s3s would take otherwise than S3 are answered here ([`Refused`]), and S3's
+//! message is added to the error answers s3s sends without one.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -57,28 +60,98 @@ pub struct Caller {
 #[derive(Debug, Clone)]
 pub struct RawBody(pub Bytes);
 
-/// The request extension recording that the body could not be read or decoded; the
-/// operation answers this error.
+/// Why a request is answered here, before s3s: what s3s would accept or answer otherwise
+/// than S3 does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused {
     code: &'static str,
     message: &'static str,
+    status: u16,
 }
 
 impl Refused {
-    pub const INCOMPLETE: Refused = Refused {
+    const INCOMPLETE: Refused = Refused {
         code: "IncompleteBody",
         message: "The request body terminated unexpectedly",
+        status: 400,
     };
     const TOO_LARGE: Refused = Refused {
         code: "EntityTooLarge",
         message: "Your proposed upload exceeds the maximum allowed size",
+        status: 400,
+    };
+    /// s3s decodes an invalid `%` escape in the path as it stands.
+    const INVALID_URI: Refused = Refused {
+        code: "InvalidURI",
+        message: "Couldn't parse the specified URI.",
+        status: 400,
+    };
+    /// s3s takes an invalid `%` escape in the query as it stands.
+    const INVALID_QUERY: Refused = Refused {
+        code: "InvalidArgument",
+        message: "The query string could not be decoded.",
+        status: 400,
+    };
+    /// s3s answers another method `501 NotImplemented`.
+    const METHOD_NOT_ALLOWED: Refused = Refused {
+        code: "MethodNotAllowed",
+        message: "The specified method is not allowed against this resource.",
+        status: 405,
     };
 
-    /// The error to answer.
-    pub fn error(self) -> S3Error {
-        error(self.code, self.message, 400)
+    /// The answer, in the shape of s3s's own error answers.
+    fn response(self) -> Response<Body> {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>{}</Message></Error>",
+            self.code, self.message
+        );
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() =
+            hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        );
+        response
     }
+}
+
+/// S3's message for the codes s3s sends without one.
+const MESSAGES: [(&str, &str); 3] = [
+    (
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    ),
+    ("InvalidBucketName", "The specified bucket is not valid."),
+    ("NoSuchBucket", "The specified bucket does not exist"),
+];
+
+/// s3s's error body with S3's message added where s3s gave none.
+fn with_message(mut response: Response<Body>) -> Response<Body> {
+    if !response.status().is_client_error() {
+        return response;
+    }
+    let Some(body) = response.body().bytes() else {
+        return response;
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return response;
+    };
+    if text.contains("<Message>") {
+        return response;
+    }
+    for (code, message) in MESSAGES {
+        let bare = format!("<Code>{code}</Code>");
+        if text.contains(&bare) {
+            let text = text.replacen(&bare, &format!("{bare}<Message>{message}</Message>"), 1);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+            *response.body_mut() = Body::from(text);
+            break;
+        }
+    }
+    response
 }
 
 /// An `S3Error` with this code (s3s's own where it has one), message and status.
@@ -116,14 +189,54 @@ impl tower::Service<Request<Incoming>> for Transport {
 
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
         let s3 = self.s3.clone();
-        Box::pin(async move { s3.call(prepare(request).await).await })
+        Box::pin(async move {
+            match prepare(request).await {
+                Ok(request) => s3.call(request).await.map(with_message),
+                Err(refused) => Ok(refused.response()),
+            }
+        })
     }
 }
 
-/// The request as s3s is to see it.
-async fn prepare(request: Request<Incoming>) -> Request<Body> {
+/// Whether every `%` escape is two hex digits and the decoded bytes are UTF-8.
+fn decodes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'%' {
+            let hex = bytes
+                .get(at + 1..at + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(byte) => out.push(byte),
+                None => return false,
+            }
+            at += 3;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8(out).is_ok()
+}
+
+/// The request as s3s is to see it, or why it is answered here.
+async fn prepare(request: Request<Incoming>) -> Result<Request<Body>, Refused> {
     let (mut parts, body) = request.into_parts();
+    if !parts.uri.path().starts_with('/') || !decodes(parts.uri.path()) {
+        return Err(Refused::INVALID_URI);
+    }
+    if !matches!(
+        parts.method,
+        Method::GET | Method::HEAD | Method::PUT | Method::POST | Method::DELETE
+    ) {
+        return Err(Refused::METHOD_NOT_ALLOWED);
+    }
     let query = parts.uri.query().unwrap_or_default().to_owned();
+    if !decodes(&query) {
+        return Err(Refused::INVALID_QUERY);
+    }
     let signed = parts.headers.contains_key(header::AUTHORIZATION)
         || has_parameter(&query, "X-Amz-Signature")
         || has_parameter(&query, "Signature");
@@ -139,7 +252,7 @@ async fn prepare(request: Request<Incoming>) -> Request<Body> {
             .is_some_and(|v| v.starts_with("STREAMING-"));
     let put_cors = parts.method == Method::PUT && has_parameter(&query, "cors");
     if !chunked && !put_cors {
-        return Request::from_parts(parts, Body::from(body));
+        return Ok(Request::from_parts(parts, Body::from(body)));
     }
     let read = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
@@ -153,20 +266,14 @@ async fn prepare(request: Request<Incoming>) -> Request<Body> {
             Ok(bytes)
         }
     });
-    let bytes = match read {
-        Ok(bytes) => bytes,
-        Err(refused) => {
-            parts.extensions.insert(refused);
-            Bytes::new()
-        }
-    };
+    let bytes = read?;
     if put_cors {
         parts.extensions.insert(RawBody(bytes.clone()));
     }
     parts
         .headers
         .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    Request::from_parts(parts, Body::from(bytes))
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -390,6 +497,14 @@ mod tests {
             vec![("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]
         );
         assert_eq!(decode_aws_chunked(b"5\r\nabc"), Err(Refused::INCOMPLETE));
+    }
+
+    #[test]
+    fn escapes_must_decode_to_utf8() {
+        assert!(decodes("/b/a%20b+c"));
+        assert!(!decodes("/b/%zz"));
+        assert!(!decodes("/b/%ff"));
+        assert!(!decodes("prefix=%2"));
     }
 
     #[test]
