@@ -363,8 +363,11 @@ fn line(input: &[u8], at: usize) -> Result<(&[u8], usize), Refused> {
     Ok((&rest[..end], at + end + 2))
 }
 
-/// The payload and the trailers (names lower-cased) of an `aws-chunked` body.
-fn decode_aws_chunked(input: &[u8]) -> Result<(Vec<u8>, Vec<(String, String)>), Refused> {
+/// Trailing header fields: names lower-cased, values trimmed.
+type Trailers = Vec<(String, String)>;
+
+/// The payload and the trailers of an `aws-chunked` body.
+fn decode_aws_chunked(input: &[u8]) -> Result<(Vec<u8>, Trailers), Refused> {
     let mut body = Vec::new();
     let mut at = 0;
     loop {
