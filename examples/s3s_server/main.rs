@@ -144,7 +144,10 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
     let server = Server::new(vary);
     let policies = server.policies().clone();
     // s3s's service: no authentication provider (transport.rs takes signatures off) and no
-    // host configuration, so every request is path-style.
+    // host configuration, so every request is path-style, as the layer's resolver reads it.
+    // (With `set_host(SingleDomain::new(..))` s3s reads `bucket.domain` hosts as virtual-hosted,
+    // IP hosts still path-style; the layer would then take `VirtualHosted` with the same
+    // domain, so both agree on the bucket.)
     let s3 = S3ServiceBuilder::new(server).build();
     let cors = CorsLayer::new(policies)
         .resolver(Buckets)
