@@ -6,7 +6,15 @@ import urllib.request
 
 import pytest
 
-from harness import SAMPLES, content_md5, require_tool, rules_to_xml, xml_to_rules
+from harness import (
+    S3S,
+    SAMPLES,
+    assert_given_back,
+    content_md5,
+    require_tool,
+    rules_to_xml,
+    xml_to_rules,
+)
 
 try:
     import boto3
@@ -89,16 +97,19 @@ def test_put_get_delete_round_trip_keeps_order_and_case(s3, endpoint, bucket):
     got = s3.get_bucket_cors(Bucket=bucket)
     assert got["CORSRules"] == ODD_ORDER["CORSRules"]
 
-    # The document comes back byte for byte as boto3 wrote it.
+    # The document comes back as boto3 wrote it (byte for byte where the server can).
     raw = endpoint.request("GET", f"/{bucket}?cors")
-    assert raw.status == 200 and raw.body == sent[-1], (raw, sent)
+    assert raw.status == 200, raw
+    assert_given_back(raw.body, sent[-1])
 
     deleted = s3.delete_bucket_cors(Bucket=bucket)
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
     error = error_of(lambda: s3.get_bucket_cors(Bucket=bucket))
     assert error["Error"]["Code"] == "NoSuchCORSConfiguration"
     assert error["Error"]["Message"] == "The CORS configuration does not exist"
-    assert error["Error"]["BucketName"] == bucket
+    # s3s writes an error body with Code, Message and RequestId only: no BucketName.
+    if not S3S:
+        assert error["Error"]["BucketName"] == bucket
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 404
     # Deleting again is still 204.
     again = s3.delete_bucket_cors(Bucket=bucket)
@@ -150,7 +161,7 @@ def test_raw_xml_in_odd_element_order_reads_back_through_boto3(s3, endpoint, buc
         }
     ]
     raw = endpoint.request("GET", f"/{bucket}?cors")
-    assert raw.body == document.encode()
+    assert_given_back(raw.body, document.encode())
 
 
 def test_raw_put_without_an_integrity_header_gets_s3s_answer(endpoint, bucket):

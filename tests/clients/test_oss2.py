@@ -8,7 +8,18 @@ document stored through OSS is given back in OSS's form, `ResponseVary` included
 
 import pytest
 
-from harness import OWNER_AUTH, SAMPLES, content_md5, require_tool, rules_to_xml
+from harness import OWNER_AUTH, S3S, SAMPLES, content_md5, require_tool, rules_to_xml
+
+# The OSS dialect is examples/s3_server's alone: s3s speaks S3's only. It neither parses
+# OSS's CORS document (ResponseVary) nor answers OSS's requests as OSS does (oss2 sends no
+# Content-MD5 on PutBucketCors, which S3 requires, and reads `x-oss-` headers), so against
+# examples/s3s_server the suite is skipped, with this reason printed by pytest (-rs).
+if S3S:
+    pytest.skip(
+        "examples/s3s_server speaks S3's dialect only (s3s has no Alibaba OSS dialect); "
+        "the oss2 suite runs against examples/s3_server",
+        allow_module_level=True,
+    )
 
 try:
     import oss2

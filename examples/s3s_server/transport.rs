@@ -1,0 +1,534 @@
+//! What runs between the CORS layer and s3s: signatures are accepted unchecked, and what
+//! s3s reads only on a verified signature is undone here.
+//!
+//! s3s checks every signature it sees: without an `S3Auth` provider a signed request is
+//! refused (`NotImplemented`, "This service has no authentication provider"), and with one
+//! a signature made with any other secret is refused (`SignatureDoesNotMatch`). The client
+//! suites sign with arbitrary keys, and examples/s3_server accepts any signature unchecked,
+//! so this service takes the signature off (the `Authorization` header and the query-string
+//! signatures of presigned URLs, v2 and v4) and records only that the request was signed
+//! ([`Caller`]), for the canned-ACL check of anonymous requests. s3s, which has no
+//! authentication provider, then sees an anonymous request and lets it through.
+//!
+//! s3s decodes an `aws-chunked` body only after verifying its signature, so the body is
+//! decoded here, its trailing checksums becoming headers. The body of PutBucketCors is kept
+//! byte for byte ([`RawBody`]) so its `Content-MD5` or checksum can be checked.
+//!
+//! A few requests s3s would take otherwise than S3 are answered here ([`Refused`]), and S3's
+//! message is added to the error answers s3s sends without one.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, Uri};
+use md5::{Digest, Md5};
+use s3s::service::S3Service;
+use s3s::{Body, HttpError, S3Error, S3ErrorCode};
+
+/// The largest request body read here.
+pub const MAX_BODY: usize = 64 << 20;
+
+/// The query parameters of a presigned URL's signature (v4, then v2).
+const SIGNATURE_PARAMETERS: [&str; 9] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+    "AWSAccessKeyId",
+    "Signature",
+];
+
+/// The request extension telling whether the request carried a signature (any signature:
+/// none is checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    /// An `Authorization` header or a query-string signature was sent.
+    pub signed: bool,
+}
+
+/// The request extension holding PutBucketCors's body as it was sent.
+#[derive(Debug, Clone)]
+pub struct RawBody(pub Bytes);
+
+/// Why a request is answered here, before s3s: what s3s would accept or answer otherwise
+/// than S3 does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    code: &'static str,
+    message: &'static str,
+    status: u16,
+}
+
+impl Refused {
+    const INCOMPLETE: Refused = Refused {
+        code: "IncompleteBody",
+        message: "The request body terminated unexpectedly",
+        status: 400,
+    };
+    const TOO_LARGE: Refused = Refused {
+        code: "EntityTooLarge",
+        message: "Your proposed upload exceeds the maximum allowed size",
+        status: 400,
+    };
+    /// s3s decodes an invalid `%` escape in the path as it stands.
+    const INVALID_URI: Refused = Refused {
+        code: "InvalidURI",
+        message: "Couldn't parse the specified URI.",
+        status: 400,
+    };
+    /// s3s takes an invalid `%` escape in the query as it stands.
+    const INVALID_QUERY: Refused = Refused {
+        code: "InvalidArgument",
+        message: "The query string could not be decoded.",
+        status: 400,
+    };
+    /// s3s answers another method `501 NotImplemented`.
+    const METHOD_NOT_ALLOWED: Refused = Refused {
+        code: "MethodNotAllowed",
+        message: "The specified method is not allowed against this resource.",
+        status: 405,
+    };
+
+    /// The answer, in the shape of s3s's own error answers.
+    fn response(self) -> Response<Body> {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{}</Code><Message>{}</Message></Error>",
+            self.code, self.message
+        );
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() =
+            hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml"),
+        );
+        response
+    }
+}
+
+/// S3's message for the codes s3s sends without one.
+const MESSAGES: [(&str, &str); 3] = [
+    (
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    ),
+    ("InvalidBucketName", "The specified bucket is not valid."),
+    ("NoSuchBucket", "The specified bucket does not exist"),
+];
+
+/// s3s's error body with S3's message added where s3s gave none.
+fn with_message(mut response: Response<Body>) -> Response<Body> {
+    if !response.status().is_client_error() {
+        return response;
+    }
+    let Some(body) = response.body().bytes() else {
+        return response;
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return response;
+    };
+    if text.contains("<Message>") {
+        return response;
+    }
+    for (code, message) in MESSAGES {
+        let bare = format!("<Code>{code}</Code>");
+        if text.contains(&bare) {
+            let text = text.replacen(&bare, &format!("{bare}<Message>{message}</Message>"), 1);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+            *response.body_mut() = Body::from(text);
+            break;
+        }
+    }
+    response
+}
+
+/// An `S3Error` with this code (s3s's own where it has one), message and status.
+pub fn error(code: &str, message: &str, status: u16) -> S3Error {
+    let code = S3ErrorCode::from_bytes(code.as_bytes())
+        .unwrap_or_else(|| S3ErrorCode::Custom(code.to_owned().into()));
+    let mut out = S3Error::with_message(code, message.to_owned());
+    if let Ok(status) = hyper::StatusCode::from_u16(status) {
+        out.set_status_code(status);
+    }
+    out
+}
+
+/// s3s's service behind the request preparation above.
+#[derive(Clone)]
+pub struct Transport {
+    s3: S3Service,
+}
+
+impl Transport {
+    /// Serves requests with this s3s service.
+    pub fn new(s3: S3Service) -> Self {
+        Transport { s3 }
+    }
+}
+
+impl tower::Service<Request<Incoming>> for Transport {
+    type Response = Response<Body>;
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, HttpError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), HttpError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        let s3 = self.s3.clone();
+        Box::pin(async move {
+            match prepare(request).await {
+                Ok(request) => s3.call(request).await.map(with_message),
+                Err(refused) => Ok(refused.response()),
+            }
+        })
+    }
+}
+
+/// Whether every `%` escape is two hex digits and the decoded bytes are UTF-8.
+fn decodes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'%' {
+            let hex = bytes
+                .get(at + 1..at + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(byte) => out.push(byte),
+                None => return false,
+            }
+            at += 3;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8(out).is_ok()
+}
+
+/// The request as s3s is to see it, or why it is answered here.
+async fn prepare(request: Request<Incoming>) -> Result<Request<Body>, Refused> {
+    let (mut parts, body) = request.into_parts();
+    if !parts.uri.path().starts_with('/') || !decodes(parts.uri.path()) {
+        return Err(Refused::INVALID_URI);
+    }
+    if !matches!(
+        parts.method,
+        Method::GET | Method::HEAD | Method::PUT | Method::POST | Method::DELETE
+    ) {
+        return Err(Refused::METHOD_NOT_ALLOWED);
+    }
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    if !decodes(&query) {
+        return Err(Refused::INVALID_QUERY);
+    }
+    let signed = parts.headers.contains_key(header::AUTHORIZATION)
+        || has_parameter(&query, "X-Amz-Signature")
+        || has_parameter(&query, "Signature");
+    parts.headers.remove(header::AUTHORIZATION);
+    if signed {
+        parts.uri = without_signature(&parts.uri, &query);
+    }
+    parts.extensions.insert(Caller { signed });
+
+    let chunked = header_text(&parts.headers, "content-encoding")
+        .is_some_and(|e| e.split(',').any(|e| e.trim() == "aws-chunked"))
+        || header_text(&parts.headers, "x-amz-content-sha256")
+            .is_some_and(|v| v.starts_with("STREAMING-"));
+    let put_cors = parts.method == Method::PUT && has_parameter(&query, "cors");
+    if !chunked && !put_cors {
+        return Ok(Request::from_parts(parts, Body::from(body)));
+    }
+    let read = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => Err(Refused::TOO_LARGE),
+        Err(_) => Err(Refused::INCOMPLETE),
+    };
+    let read = read.and_then(|bytes| {
+        if chunked {
+            unchunk(&mut parts.headers, &bytes)
+        } else {
+            Ok(bytes)
+        }
+    });
+    let bytes = read?;
+    if put_cors {
+        parts.extensions.insert(RawBody(bytes.clone()));
+    }
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn parameter_name(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(name, _)| name)
+}
+
+fn has_parameter(query: &str, name: &str) -> bool {
+    query.split('&').any(|pair| parameter_name(pair) == name)
+}
+
+/// The URI without a presigned URL's signature parameters (and v2's `Expires`).
+fn without_signature(uri: &Uri, query: &str) -> Uri {
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = parameter_name(pair);
+            !pair.is_empty() && !SIGNATURE_PARAMETERS.contains(&name) && name != "Expires"
+        })
+        .collect();
+    let mut path_and_query = uri.path().to_owned();
+    if !kept.is_empty() {
+        path_and_query.push('?');
+        path_and_query.push_str(&kept.join("&"));
+    }
+    let mut builder = Uri::builder();
+    if let Some(scheme) = uri.scheme() {
+        builder = builder.scheme(scheme.clone());
+    }
+    if let Some(authority) = uri.authority() {
+        builder = builder.authority(authority.clone());
+    }
+    builder
+        .path_and_query(path_and_query)
+        .build()
+        .unwrap_or_else(|_| uri.clone())
+}
+
+/// Decodes an `aws-chunked` body (chunk signatures are not checked); its trailers become
+/// headers and the headers that describe the encoding go.
+fn unchunk(headers: &mut HeaderMap, body: &[u8]) -> Result<Bytes, Refused> {
+    let (decoded, trailers) = decode_aws_chunked(body)?;
+    for (name, value) in trailers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    let rest = header_text(headers, "content-encoding").map(|encoding| {
+        encoding
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty() && *e != "aws-chunked")
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    match rest.and_then(|rest| HeaderValue::from_str(&rest).ok()) {
+        Some(rest) if !rest.is_empty() => {
+            headers.insert(header::CONTENT_ENCODING, rest);
+        }
+        _ => {
+            headers.remove(header::CONTENT_ENCODING);
+        }
+    }
+    for name in [
+        "x-amz-content-sha256",
+        "x-amz-decoded-content-length",
+        "x-amz-trailer",
+    ] {
+        headers.remove(name);
+    }
+    Ok(Bytes::from(decoded))
+}
+
+/// One CRLF-terminated line from `at`, and where the next starts.
+fn line(input: &[u8], at: usize) -> Result<(&[u8], usize), Refused> {
+    let rest = input.get(at..).ok_or(Refused::INCOMPLETE)?;
+    let end = rest
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .ok_or(Refused::INCOMPLETE)?;
+    Ok((&rest[..end], at + end + 2))
+}
+
+/// Trailing header fields: names lower-cased, values trimmed.
+type Trailers = Vec<(String, String)>;
+
+/// The payload and the trailers of an `aws-chunked` body.
+fn decode_aws_chunked(input: &[u8]) -> Result<(Vec<u8>, Trailers), Refused> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let (size_line, next) = line(input, at)?;
+        let size = size_line.split(|&b| b == b';').next().unwrap_or_default();
+        let size = std::str::from_utf8(size)
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .ok_or(Refused::INCOMPLETE)?;
+        at = next;
+        if size == 0 {
+            break;
+        }
+        let end = at.checked_add(size).ok_or(Refused::INCOMPLETE)?;
+        body.extend_from_slice(input.get(at..end).ok_or(Refused::INCOMPLETE)?);
+        if input.get(end..end + 2) != Some(b"\r\n".as_slice()) {
+            return Err(Refused::INCOMPLETE);
+        }
+        at = end + 2;
+    }
+    let mut trailers = Vec::new();
+    while at < input.len() {
+        let (field, next) = line(input, at)?;
+        at = next;
+        if field.is_empty() {
+            break;
+        }
+        let text = std::str::from_utf8(field).map_err(|_| Refused::INCOMPLETE)?;
+        let (name, value) = text.split_once(':').ok_or(Refused::INCOMPLETE)?;
+        if !name.trim().starts_with("x-amz-trailer-signature") {
+            trailers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    Ok((body, trailers))
+}
+
+/// The `x-amz-checksum-*` headers that stand in for `Content-MD5`.
+const CHECKSUM_HEADERS: [&str; 5] = [
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+];
+
+/// Whether the request carries `Content-MD5` or an `x-amz-checksum-*` value.
+pub fn has_integrity(headers: &HeaderMap) -> bool {
+    headers.contains_key("content-md5") || CHECKSUM_HEADERS.iter().any(|n| headers.contains_key(*n))
+}
+
+/// Checks the body against `Content-MD5` and `x-amz-checksum-crc32` (the other checksums
+/// are taken as sent).
+pub fn verify(headers: &HeaderMap, body: &[u8]) -> Result<(), S3Error> {
+    if let Some(value) = header_text(headers, "content-md5") {
+        let expected = STANDARD
+            .decode(value.trim())
+            .ok()
+            .filter(|d| d.len() == 16)
+            .ok_or_else(|| {
+                error(
+                    "InvalidDigest",
+                    "The Content-MD5 you specified was not valid.",
+                    400,
+                )
+            })?;
+        if Md5::digest(body).as_slice() != expected.as_slice() {
+            return Err(error(
+                "BadDigest",
+                "The Content-MD5 you specified did not match what we received.",
+                400,
+            ));
+        }
+    }
+    if let Some(value) = header_text(headers, "x-amz-checksum-crc32") {
+        let expected = STANDARD
+            .decode(value.trim())
+            .ok()
+            .and_then(|d| <[u8; 4]>::try_from(d).ok())
+            .ok_or_else(|| {
+                error(
+                    "InvalidRequest",
+                    "Value for x-amz-checksum-crc32 header is invalid.",
+                    400,
+                )
+            })?;
+        if crc32fast::hash(body).to_be_bytes() != expected {
+            return Err(error(
+                "BadDigest",
+                "The CRC32 you specified did not match the calculated checksum.",
+                400,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The hex MD5 of a body: its ETag.
+pub fn md5_hex(body: &[u8]) -> String {
+    Md5::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_parameters_are_taken_off() {
+        let uri: Uri = "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&x-id=GetObject&X-Amz-Signature=ab"
+            .parse()
+            .unwrap();
+        let query = uri.query().unwrap().to_owned();
+        assert_eq!(without_signature(&uri, &query), "/b/k?x-id=GetObject");
+        let v2: Uri = "/b/k?AWSAccessKeyId=a&Expires=1&Signature=x"
+            .parse()
+            .unwrap();
+        let query = v2.query().unwrap().to_owned();
+        assert_eq!(without_signature(&v2, &query), "/b/k");
+    }
+
+    #[test]
+    fn aws_chunked_bodies_are_decoded_with_their_trailers() {
+        let body = b"5;chunk-signature=0\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+        let (decoded, trailers) = decode_aws_chunked(body).unwrap();
+        assert_eq!(decoded, b"hello");
+        assert_eq!(
+            trailers,
+            vec![("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]
+        );
+        assert_eq!(decode_aws_chunked(b"5\r\nabc"), Err(Refused::INCOMPLETE));
+    }
+
+    #[test]
+    fn escapes_must_decode_to_utf8() {
+        assert!(decodes("/b/a%20b+c"));
+        assert!(!decodes("/b/%zz"));
+        assert!(!decodes("/b/%ff"));
+        assert!(!decodes("prefix=%2"));
+    }
+
+    #[test]
+    fn integrity_values_are_checked() {
+        let mut headers = HeaderMap::new();
+        assert!(!has_integrity(&headers));
+        headers.insert(
+            "content-md5",
+            HeaderValue::from_static("XUFAKrxLKna5cZ2REBfFkg=="),
+        );
+        assert!(has_integrity(&headers));
+        assert!(verify(&headers, b"hello").is_ok());
+        assert_eq!(
+            verify(&headers, b"other").unwrap_err().code().as_str(),
+            "BadDigest"
+        );
+        headers.insert("content-md5", HeaderValue::from_static("abc"));
+        assert_eq!(
+            verify(&headers, b"hello").unwrap_err().code().as_str(),
+            "InvalidDigest"
+        );
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+    }
+}
