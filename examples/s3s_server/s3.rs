@@ -321,27 +321,57 @@ impl S3 for Server {
         }))
     }
 
+    /// ListBuckets, with `prefix`, and pages of `max-buckets` whose `ContinuationToken` is
+    /// the last name of the page (S3's tokens are opaque; this one is as good as any), as in
+    /// examples/s3_server.
     async fn list_buckets(
         &self,
         request: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
-        let prefix = request.input.prefix.clone();
-        let buckets = self
-            .store
-            .lock()
-            .iter()
-            .filter(|(name, _)| prefix.as_deref().is_none_or(|p| name.starts_with(p)))
-            .map(|(name, bucket)| S3sBucket {
+        let input = request.input;
+        let max = match input.max_buckets {
+            None => None,
+            Some(n) => Some(
+                usize::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=10_000).contains(n))
+                    .ok_or_else(|| {
+                        error(
+                            "InvalidArgument",
+                            "Argument max-buckets must be an integer between 1 and 10000.",
+                            400,
+                        )
+                    })?,
+            ),
+        };
+        let prefix = input.prefix.as_deref().unwrap_or("");
+        let after = input.continuation_token.as_deref().unwrap_or("");
+        let store = self.store.lock();
+        let mut names = store
+            .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+            .filter(|(name, _)| name.starts_with(prefix))
+            .peekable();
+        let mut buckets = Vec::new();
+        let mut next_token = None;
+        while let Some((name, bucket)) = names.next() {
+            buckets.push(S3sBucket {
                 creation_date: Some(Timestamp::from(bucket.created)),
                 name: Some(name.clone()),
                 ..S3sBucket::default()
-            })
-            .collect();
+            });
+            if max == Some(buckets.len()) {
+                if names.peek().is_some() {
+                    next_token = Some(name.clone());
+                }
+                break;
+            }
+        }
+        drop(store);
         Ok(S3Response::new(ListBucketsOutput {
             buckets: Some(buckets),
+            continuation_token: next_token,
             owner: Some(owner()),
-            prefix,
-            ..ListBucketsOutput::default()
+            prefix: input.prefix,
         }))
     }
 
