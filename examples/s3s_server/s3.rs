@@ -8,6 +8,7 @@
 use std::ops::Bound;
 use std::time::SystemTime;
 
+use bucket_cors::s3::MALFORMED_XML_MESSAGE;
 use bucket_cors::tower::PolicyStore;
 use bucket_cors::{CorsConfiguration, CorsEngine, EngineOptions, VaryPolicy};
 use bytes::Bytes;
@@ -38,6 +39,8 @@ pub const HOST_ID: &str = "bucket-cors-s3s-example-host";
 const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
 const OWNER_NAME: &str = "example";
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
+/// The most keys one DeleteObjects may name.
+const MAX_DELETE_KEYS: usize = 1000;
 
 /// The server: the store, the CORS layer's policy store, and the `Vary` policy of the
 /// configurations.
@@ -50,6 +53,15 @@ pub struct Server {
 
 fn no_such_bucket() -> S3Error {
     error("NoSuchBucket", "The specified bucket does not exist", 404)
+}
+
+/// The answer to PutBucketCors or DeleteObjects without `Content-MD5` or a checksum.
+fn missing_content_md5() -> S3Error {
+    error(
+        "InvalidRequest",
+        "Missing required header for this request: Content-MD5",
+        400,
+    )
 }
 
 fn no_such_key() -> S3Error {
@@ -649,14 +661,26 @@ impl S3 for Server {
         Ok(S3Response::new(DeleteObjectOutput::default()))
     }
 
-    /// `POST ?delete`: every key is deleted (a missing one too, as S3 does); a quiet request
-    /// gets an empty list back.
+    /// `POST ?delete`: as PutBucketCors, the request must carry `Content-MD5` or an
+    /// `x-amz-checksum-*` value (s3s asks for neither), and the values the example can
+    /// compute are checked against the body as it was sent. More than 1000 keys is S3's
+    /// `MalformedXML` (s3s takes any number). Every key is deleted (a missing one too, as S3
+    /// does); a quiet request gets an empty list back.
     async fn delete_objects(
         &self,
         request: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         let input = &request.input;
         self.authorize(signed(&request), &input.bucket, Access::Write)?;
+        if !transport::has_integrity(&request.headers) {
+            return Err(missing_content_md5());
+        }
+        if let Some(RawBody(body)) = request.extensions.get::<RawBody>() {
+            transport::verify(&request.headers, body)?;
+        }
+        if input.delete.objects.len() > MAX_DELETE_KEYS {
+            return Err(error("MalformedXML", MALFORMED_XML_MESSAGE, 400));
+        }
         let mut store = self.store.lock();
         let found = store.get_mut(&input.bucket).ok_or_else(no_such_bucket)?;
         let mut deleted = Vec::new();
@@ -791,11 +815,7 @@ impl S3 for Server {
         let bucket = &request.input.bucket;
         self.authorize(signed(&request), bucket, Access::Admin)?;
         if !transport::has_integrity(&request.headers) {
-            return Err(error(
-                "InvalidRequest",
-                "Missing required header for this request: Content-MD5",
-                400,
-            ));
+            return Err(missing_content_md5());
         }
         if let Some(RawBody(body)) = request.extensions.get::<RawBody>() {
             transport::verify(&request.headers, body)?;

@@ -11,8 +11,9 @@
 //! authentication provider, then sees an anonymous request and lets it through.
 //!
 //! s3s decodes an `aws-chunked` body only after verifying its signature, so the body is
-//! decoded here, its trailing checksums becoming headers. The body of PutBucketCors is kept
-//! byte for byte ([`RawBody`]) so its `Content-MD5` or checksum can be checked.
+//! decoded here, its trailing checksums becoming headers. The bodies of PutBucketCors and
+//! DeleteObjects are kept byte for byte ([`RawBody`]) so their `Content-MD5` or checksum
+//! can be checked.
 //!
 //! A few requests s3s would take otherwise than S3 are answered here ([`Refused`]), and S3's
 //! message is added to the error answers s3s sends without one.
@@ -56,7 +57,7 @@ pub struct Caller {
     pub signed: bool,
 }
 
-/// The request extension holding PutBucketCors's body as it was sent.
+/// The request extension holding PutBucketCors's or DeleteObjects's body as it was sent.
 #[derive(Debug, Clone)]
 pub struct RawBody(pub Bytes);
 
@@ -250,8 +251,11 @@ async fn prepare(request: Request<Incoming>) -> Result<Request<Body>, Refused> {
         .is_some_and(|e| e.split(',').any(|e| e.trim() == "aws-chunked"))
         || header_text(&parts.headers, "x-amz-content-sha256")
             .is_some_and(|v| v.starts_with("STREAMING-"));
-    let put_cors = parts.method == Method::PUT && has_parameter(&query, "cors");
-    if !chunked && !put_cors {
+    // The bodies whose `Content-MD5` or checksum is checked: PutBucketCors's and
+    // DeleteObjects's.
+    let guarded = (parts.method == Method::PUT && has_parameter(&query, "cors"))
+        || (parts.method == Method::POST && has_parameter(&query, "delete"));
+    if !chunked && !guarded {
         return Ok(Request::from_parts(parts, Body::from(body)));
     }
     let read = match Limited::new(body, MAX_BODY).collect().await {
@@ -267,7 +271,7 @@ async fn prepare(request: Request<Incoming>) -> Result<Request<Body>, Refused> {
         }
     });
     let bytes = read?;
-    if put_cors {
+    if guarded {
         parts.extensions.insert(RawBody(bytes.clone()));
     }
     parts
