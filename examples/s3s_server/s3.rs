@@ -519,7 +519,9 @@ impl S3 for Server {
             next_version_id_marker: next.as_ref().map(|_| "null".to_owned()),
             next_key_marker: next.as_deref().map(&encode),
             prefix: Some(encode(page.prefix)),
-            version_id_marker: input.version_id_marker.clone(),
+            // Always there, empty when none was given, as S3 sends it (s3s leaves out a
+            // `None`).
+            version_id_marker: Some(input.version_id_marker.clone().unwrap_or_default()),
             versions: Some(versions),
             ..ListObjectVersionsOutput::default()
         }))

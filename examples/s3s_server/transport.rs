@@ -15,8 +15,9 @@
 //! DeleteObjects are kept byte for byte ([`RawBody`]) so their `Content-MD5` or checksum
 //! can be checked.
 //!
-//! A few requests s3s would take otherwise than S3 are answered here ([`Refused`]), and S3's
-//! message is added to the error answers s3s sends without one.
+//! A few requests s3s would take otherwise than S3 are answered here ([`Refused`]), S3's
+//! message is added to the error answers s3s sends without one, and ListObjectVersions's
+//! document is put in S3's element order ([`in_s3_order`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +31,8 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, Uri};
 use md5::{Digest, Md5};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, Writer};
 use s3s::service::S3Service;
 use s3s::{Body, HttpError, S3Error, S3ErrorCode};
 
@@ -155,6 +158,151 @@ fn with_message(mut response: Response<Body>) -> Response<Body> {
     response
 }
 
+/// The order of an element's children: each entry names one child, or several that keep
+/// their order among themselves (`|`); children not named go last.
+type Order = (&'static str, &'static [&'static str]);
+
+/// S3's order of ListObjectVersions's elements (examples/s3_server's). s3s writes every
+/// element's children in alphabetical order (`ETag` before `Key` in a `Version`, `Name`
+/// after `MaxKeys`); S3 writes them in its own order, which clients reading the document
+/// in order rely on.
+const VERSIONS_ORDER: [Order; 4] = [
+    (
+        "ListVersionsResult",
+        &[
+            "Name",
+            "Prefix",
+            "KeyMarker",
+            "VersionIdMarker",
+            "NextKeyMarker",
+            "NextVersionIdMarker",
+            "MaxKeys",
+            "Delimiter",
+            "EncodingType",
+            "IsTruncated",
+            "Version|DeleteMarker",
+            "CommonPrefixes",
+        ],
+    ),
+    (
+        "Version",
+        &[
+            "Key",
+            "VersionId",
+            "IsLatest",
+            "LastModified",
+            "ETag",
+            "Size",
+            "StorageClass",
+            "Owner",
+        ],
+    ),
+    (
+        "DeleteMarker",
+        &["Key", "VersionId", "IsLatest", "LastModified", "Owner"],
+    ),
+    ("Owner", &["ID", "DisplayName"]),
+];
+
+/// A node of an XML document: an element (its children `None` for an empty-element tag),
+/// or anything else (text, references, the declaration) as it was read.
+enum Node {
+    Element(BytesStart<'static>, Option<Vec<Node>>),
+    Other(Event<'static>),
+}
+
+/// The document's top-level nodes, or `None` if it does not parse.
+fn parse_xml(body: &[u8]) -> Option<Vec<Node>> {
+    let mut reader = Reader::from_reader(body);
+    let mut top = Vec::new();
+    let mut open: Vec<(BytesStart<'static>, Vec<Node>)> = Vec::new();
+    loop {
+        let node = match reader.read_event().ok()? {
+            Event::Eof => break,
+            Event::Start(start) => {
+                open.push((start.into_owned(), Vec::new()));
+                continue;
+            }
+            Event::End(_) => {
+                let (start, children) = open.pop()?;
+                Node::Element(start, Some(children))
+            }
+            Event::Empty(start) => Node::Element(start.into_owned(), None),
+            other => Node::Other(other.into_owned()),
+        };
+        match open.last_mut() {
+            Some((_, children)) => children.push(node),
+            None => top.push(node),
+        }
+    }
+    open.is_empty().then_some(top)
+}
+
+/// Sorts the children of every element an order names, stably, by that order.
+fn reorder(nodes: &mut [Node], orders: &[Order]) {
+    for node in nodes {
+        let Node::Element(start, Some(children)) = node else {
+            continue;
+        };
+        reorder(children, orders);
+        let name = start.local_name().into_inner();
+        let Some((_, order)) = orders.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        children.sort_by_key(|child| match child {
+            Node::Element(start, _) => order
+                .iter()
+                .position(|names| {
+                    names
+                        .split('|')
+                        .any(|n| n == start.local_name().into_inner())
+                })
+                .unwrap_or(order.len()),
+            Node::Other(_) => order.len(),
+        });
+    }
+}
+
+fn write_xml(writer: &mut Writer<Vec<u8>>, nodes: &[Node]) -> std::io::Result<()> {
+    for node in nodes {
+        match node {
+            Node::Element(start, None) => writer.write_event(Event::Empty(start.borrow()))?,
+            Node::Element(start, Some(children)) => {
+                writer.write_event(Event::Start(start.borrow()))?;
+                write_xml(writer, children)?;
+                writer.write_event(Event::End(start.to_end()))?;
+            }
+            Node::Other(event) => writer.write_event(event.borrow())?,
+        }
+    }
+    Ok(())
+}
+
+/// A successful answer's XML document with the children of the elements these orders name
+/// in S3's order (the rest as s3s wrote it).
+fn in_s3_order(mut response: Response<Body>, orders: &[Order]) -> Response<Body> {
+    if !response.status().is_success() {
+        return response;
+    }
+    let Some(body) = response.body().bytes() else {
+        return response;
+    };
+    let Some(mut nodes) = parse_xml(&body) else {
+        return response;
+    };
+    reorder(&mut nodes, orders);
+    let mut writer = Writer::new(Vec::with_capacity(body.len()));
+    if write_xml(&mut writer, &nodes).is_err() {
+        return response;
+    }
+    let text = writer.into_inner();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+    *response.body_mut() = Body::from(Bytes::from(text));
+    response
+}
+
 /// An `S3Error` with this code (s3s's own where it has one), message and status.
 pub fn error(code: &str, message: &str, status: u16) -> S3Error {
     let code = S3ErrorCode::from_bytes(code.as_bytes())
@@ -191,8 +339,20 @@ impl tower::Service<Request<Incoming>> for Transport {
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
         let s3 = self.s3.clone();
         Box::pin(async move {
+            let versions = request.method() == Method::GET
+                && request
+                    .uri()
+                    .query()
+                    .is_some_and(|query| has_parameter(query, "versions"));
             match prepare(request).await {
-                Ok(request) => s3.call(request).await.map(with_message),
+                Ok(request) => {
+                    let response = s3.call(request).await.map(with_message)?;
+                    Ok(if versions {
+                        in_s3_order(response, &VERSIONS_ORDER)
+                    } else {
+                        response
+                    })
+                }
                 Err(refused) => Ok(refused.response()),
             }
         })
@@ -504,6 +664,32 @@ mod tests {
             vec![("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]
         );
         assert_eq!(decode_aws_chunked(b"5\r\nabc"), Err(Refused::INCOMPLETE));
+    }
+
+    #[test]
+    fn version_listings_are_put_in_s3_order() {
+        let mut response = Response::new(Body::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListVersionsResult xmlns=\"x\">\
+             <IsTruncated>false</IsTruncated><KeyMarker></KeyMarker><MaxKeys>1000</MaxKeys>\
+             <Name>b</Name><Prefix/><Version><ETag>&quot;e&quot;</ETag><IsLatest>true</IsLatest>\
+             <Key>d&amp;e</Key><Owner><DisplayName>n</DisplayName><ID>i</ID></Owner>\
+             <VersionId>null</VersionId></Version></ListVersionsResult>"
+                .to_owned(),
+        ));
+        response = in_s3_order(response, &VERSIONS_ORDER);
+        let body = response.body().bytes().unwrap();
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListVersionsResult xmlns=\"x\">\
+             <Name>b</Name><Prefix/><KeyMarker></KeyMarker><MaxKeys>1000</MaxKeys>\
+             <IsTruncated>false</IsTruncated><Version><Key>d&amp;e</Key>\
+             <VersionId>null</VersionId><IsLatest>true</IsLatest><ETag>&quot;e&quot;</ETag>\
+             <Owner><ID>i</ID><DisplayName>n</DisplayName></Owner></Version></ListVersionsResult>"
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_LENGTH],
+            body.len().to_string().as_str()
+        );
     }
 
     #[test]
