@@ -24,9 +24,11 @@ mod evaluate;
 pub(crate) mod header_index;
 pub(crate) mod origin_index;
 pub(crate) mod pattern;
+mod stored;
 
 use self::header_index::HeaderIndex;
 use self::origin_index::OriginIndex;
+use self::stored::{Span, StoredConfig};
 use crate::decision::Vary;
 use crate::error::UnknownName;
 use crate::model::CorsConfiguration;
@@ -157,12 +159,13 @@ pub struct CorsEngine {
     compiled: Option<Box<Compiled>>,
 }
 
-/// What compiling a configuration leaves: the configuration, its rules' values, and the
-/// indexes `evaluate` walks.
+/// What compiling a configuration leaves: the configuration (packed), its rules' values, and
+/// the indexes `evaluate` walks.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    pub(crate) config: CorsConfiguration,
-    pub(crate) rules: Vec<CompiledRule>,
+    /// The configuration, and the text of every rule's joined values.
+    pub(crate) stored: StoredConfig,
+    pub(crate) rules: Box<[CompiledRule]>,
     pub(crate) origins: OriginIndex,
     /// Every rule's `AllowedHeader` entries.
     pub(crate) headers: HeaderIndex,
@@ -179,12 +182,26 @@ pub(crate) struct Compiled {
 pub(crate) struct CompiledRule {
     /// The rule lists `*`: `Access-Control-Allow-Origin: *`.
     pub(crate) any_origin: bool,
-    /// `Access-Control-Allow-Methods`.
-    pub(crate) methods: Box<str>,
-    /// `Access-Control-Expose-Headers`.
-    pub(crate) expose_headers: Option<Box<str>>,
+    /// `Access-Control-Allow-Methods`, in [`Compiled::stored`].
+    pub(crate) methods: Span,
+    /// `Access-Control-Expose-Headers`, in [`Compiled::stored`].
+    pub(crate) expose_headers: Option<Span>,
     /// `Access-Control-Max-Age`.
     pub(crate) max_age: Option<u32>,
+}
+
+impl Compiled {
+    /// A rule's `Access-Control-Allow-Methods` value.
+    #[inline]
+    pub(crate) fn methods(&self, rule: &CompiledRule) -> &str {
+        self.stored.get(rule.methods)
+    }
+
+    /// A rule's `Access-Control-Expose-Headers` value, when it exposes any.
+    #[inline]
+    pub(crate) fn expose_headers(&self, rule: &CompiledRule) -> Option<&str> {
+        rule.expose_headers.map(|span| self.stored.get(span))
+    }
 }
 
 impl CorsEngine {
@@ -208,9 +225,11 @@ impl CorsEngine {
         self.compiled.is_some()
     }
 
-    /// The configuration this engine was compiled from, as stored.
+    /// The configuration this engine was compiled from, rebuilt from the packed copy the
+    /// engine keeps (every string in one block), so it costs O(C) time and allocations, C
+    /// the size of the configuration. `None` for a disabled engine.
     #[must_use]
-    pub fn configuration(&self) -> Option<&CorsConfiguration> {
-        self.compiled.as_deref().map(|c| &c.config)
+    pub fn configuration(&self) -> Option<CorsConfiguration> {
+        self.compiled.as_deref().map(|c| c.stored.to_config())
     }
 }
