@@ -74,15 +74,7 @@ impl CorsEngine {
         origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
         let mut methods = [0; 5];
         let mut rules = Vec::with_capacity(config.rules.len());
-        let joined = |list: &[String]| list.iter().map(|s| s.len() + 2).sum::<usize>();
-        let mut packer = Packer::new(
-            &config,
-            config
-                .rules
-                .iter()
-                .map(|r| joined(&r.allowed_methods) + joined(&r.expose_headers))
-                .sum(),
-        );
+        let mut packer = Packer::new(config);
         for (index, rule) in config.rules.iter().enumerate() {
             for origin in &rule.allowed_origins {
                 if !origins.insert(origin, index) {
@@ -94,18 +86,7 @@ impl CorsEngine {
                     methods[method as usize] |= rule_bit(index);
                 }
             }
-            let methods = packer.push_joined(&rule.allowed_methods)?;
-            let expose_headers = if rule.expose_headers.is_empty() {
-                None
-            } else {
-                Some(packer.push_joined(&rule.expose_headers)?)
-            };
-            rules.push(CompiledRule {
-                any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
-                methods,
-                expose_headers,
-                max_age: rule.max_age_seconds,
-            });
+            rules.push(CompiledRule::new(rule)?);
         }
         let (vary_match, vary_other) = match (options.vary, config.response_vary) {
             (VaryPolicy::S3, _) | (VaryPolicy::ResponseVary, None) => (Some(Vary::Cors), None),

@@ -54,12 +54,13 @@ impl CorsEngine {
             .and_then(|rule| Some((rule, compiled.rules.get(rule)?)));
         match matched {
             Some((rule, compiled_rule)) => {
+                let (methods, expose_headers) = compiled_rule.values();
                 let allowed = Allowed {
                     rule,
                     origin: (!compiled_rule.any_origin).then_some(origin),
-                    methods: compiled.methods(compiled_rule),
+                    methods,
                     request_headers: request.request_headers(),
-                    expose_headers: compiled.expose_headers(compiled_rule),
+                    expose_headers,
                     max_age: compiled_rule.max_age,
                     vary: compiled.vary_match,
                 };

@@ -32,7 +32,7 @@ pub(crate) struct HeaderIndex {
     any: RuleSet,
     /// Exact and `prefix*` entries, when there are few, sorted by first byte.
     small: Box<[HeaderEntry]>,
-    /// The bytes of the `small` entries, one after another.
+    /// The bytes of the `small` entries longer than 16 bytes, one after another.
     small_text: Box<[u8]>,
     /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`; only when
     /// there are more than [`FIRST_TABLE`] of them (fewer are scanned).
@@ -78,7 +78,8 @@ struct HeaderEntry {
     mask: u64,
     /// The entry's last 8 bytes, when it is longer than 8.
     tail: u64,
-    /// Where the exact name, or the prefix before `*`, starts in the index's text.
+    /// Where the exact name, or the prefix before `*`, starts in the index's text (which
+    /// keeps only entries longer than 16 bytes).
     start: u32,
     /// Its length.
     len: u8,
@@ -109,14 +110,28 @@ impl HeaderEntry {
             .get(len - 8..len)
             .and_then(|w| w.first_chunk::<8>())
             .map(|w| u64::from_le_bytes(*w));
-        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.bytes(text).get(8..))
+        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.long_bytes(text).get(8..))
     }
 
-    /// The exact name, or the prefix before `*`.
-    fn bytes<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+    /// The bytes of an entry longer than 16 bytes, kept in the index's text.
+    fn long_bytes<'t>(&self, text: &'t [u8]) -> &'t [u8] {
         let start = self.start as usize;
         text.get(start..start + usize::from(self.len))
             .unwrap_or_default()
+    }
+
+    /// The exact name, or the prefix before `*`: from the text, or for an entry of at most
+    /// 16 bytes (which the text does not keep), from its first and last words.
+    fn bytes<'t>(&self, text: &'t [u8], buf: &'t mut [u8; 16]) -> &'t [u8] {
+        let len = usize::from(self.len);
+        if len > 16 {
+            return self.long_bytes(text);
+        }
+        buf[..8].copy_from_slice(&self.head.to_le_bytes());
+        if len > 8 {
+            buf[len - 8..len].copy_from_slice(&self.tail.to_le_bytes());
+        }
+        &buf[..len]
     }
 }
 
@@ -197,7 +212,10 @@ impl HeaderIndex {
             if bytes.is_empty() {
                 continue;
             }
-            text.extend_from_slice(bytes);
+            // Entries of up to 16 bytes are whole in `head` and `tail`.
+            if bytes.len() > 16 {
+                text.extend_from_slice(bytes);
+            }
             small.push(HeaderEntry {
                 head: head_word(bytes),
                 mask: len_mask(bytes.len().min(8)),
@@ -269,7 +287,8 @@ impl HeaderIndex {
         let Some(large) = &self.large else {
             for entry in &self.small {
                 let suffix = (!entry.exact).then_some(&b""[..]);
-                if parts_match(entry.bytes(&self.small_text), suffix, name, true) {
+                let mut buf = [0; 16];
+                if parts_match(entry.bytes(&self.small_text, &mut buf), suffix, name, true) {
                     rules |= entry.rules;
                 }
             }

@@ -28,10 +28,11 @@ mod stored;
 
 use self::header_index::HeaderIndex;
 use self::origin_index::OriginIndex;
-use self::stored::{Span, StoredConfig};
+use self::stored::StoredConfig;
 use crate::decision::Vary;
+use crate::error::ConfigError;
 use crate::error::UnknownName;
-use crate::model::CorsConfiguration;
+use crate::model::{CorsConfiguration, CorsRule};
 use crate::validate::ValidationOptions;
 
 /// A set of rule indexes. Validation caps a configuration at 100 rules, so 128 bits hold any.
@@ -163,7 +164,7 @@ pub struct CorsEngine {
 /// the indexes `evaluate` walks.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    /// The configuration, and the text of every rule's joined values.
+    /// The configuration, packed.
     pub(crate) stored: StoredConfig,
     pub(crate) rules: Box<[CompiledRule]>,
     pub(crate) origins: OriginIndex,
@@ -182,25 +183,43 @@ pub(crate) struct Compiled {
 pub(crate) struct CompiledRule {
     /// The rule lists `*`: `Access-Control-Allow-Origin: *`.
     pub(crate) any_origin: bool,
-    /// `Access-Control-Allow-Methods`, in [`Compiled::stored`].
-    pub(crate) methods: Span,
-    /// `Access-Control-Expose-Headers`, in [`Compiled::stored`].
-    pub(crate) expose_headers: Option<Span>,
+    /// `Access-Control-Allow-Methods`, then `Access-Control-Expose-Headers`: one block per
+    /// rule, so `evaluate` splits it with one check (slicing a shared text took four, 20
+    /// instructions of a 1-rule GET's 250, callgrind).
+    values: Box<str>,
+    /// Where the methods end in `values`.
+    methods_len: u32,
+    /// The rule exposes headers (the rest of `values`).
+    exposes: bool,
     /// `Access-Control-Max-Age`.
     pub(crate) max_age: Option<u32>,
 }
 
-impl Compiled {
-    /// A rule's `Access-Control-Allow-Methods` value.
-    #[inline]
-    pub(crate) fn methods(&self, rule: &CompiledRule) -> &str {
-        self.stored.get(rule.methods)
+impl CompiledRule {
+    /// A rule's values, joined once.
+    fn new(rule: &CorsRule) -> Result<CompiledRule, ConfigError> {
+        let mut values = rule.allowed_methods.join(", ");
+        let methods_len = u32::try_from(values.len())
+            .map_err(|_| ConfigError::too_large(values.len(), u32::MAX as usize))?;
+        values.push_str(&rule.expose_headers.join(", "));
+        Ok(CompiledRule {
+            any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
+            values: values.into_boxed_str(),
+            methods_len,
+            exposes: !rule.expose_headers.is_empty(),
+            max_age: rule.max_age_seconds,
+        })
     }
 
-    /// A rule's `Access-Control-Expose-Headers` value, when it exposes any.
+    /// `Access-Control-Allow-Methods`, and `Access-Control-Expose-Headers` when the rule
+    /// exposes headers.
     #[inline]
-    pub(crate) fn expose_headers(&self, rule: &CompiledRule) -> Option<&str> {
-        rule.expose_headers.map(|span| self.stored.get(span))
+    pub(crate) fn values(&self) -> (&str, Option<&str>) {
+        let (methods, expose) = self
+            .values
+            .split_at_checked(self.methods_len as usize)
+            .unwrap_or((&self.values, ""));
+        (methods, self.exposes.then_some(expose))
     }
 }
 

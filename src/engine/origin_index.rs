@@ -126,14 +126,14 @@ impl Key {
 struct SpanTable(HashTable<Key>);
 
 impl SpanTable {
-    /// The slot of `key` (in lower case when `lower`: then the table's lower-case keys
+    /// The slot of `key` (in lower case when `LOWER`: then the table's lower-case keys
     /// are compared ignoring case).
     #[inline]
-    fn find(&self, text: &[u8], key: &[u8], lower: bool) -> Option<u32> {
-        let hash = hash_key(key, lower);
+    fn find<const LOWER: bool>(&self, text: &[u8], key: &[u8]) -> Option<u32> {
+        let hash = hash_key::<LOWER>(key);
         let eq = |k: &Key| {
             let bytes = k.bytes(text);
-            if lower {
+            if LOWER {
                 bytes.eq_ignore_ascii_case(key)
             } else {
                 same_bytes(bytes, key)
@@ -145,7 +145,7 @@ impl SpanTable {
     /// The slot of `key`, inserted with slot `next` (its bytes appended to `text`) when it
     /// is new; `None` when the text would outgrow 4 GiB.
     fn slot(&mut self, text: &mut Vec<u8>, key: &[u8], next: u32) -> Option<(u32, bool)> {
-        if let Some(slot) = self.find(text, key, false) {
+        if let Some(slot) = self.find::<false>(text, key) {
             return Some((slot, false));
         }
         let start = u32::try_from(text.len()).ok()?;
@@ -154,13 +154,13 @@ impl SpanTable {
         {
             let text = &*text;
             self.0.insert_unique(
-                hash_key(key, false),
+                hash_key::<false>(key),
                 Key {
                     start,
                     len,
                     slot: next,
                 },
-                |k| hash_key(k.bytes(text), false),
+                |k| hash_key::<false>(k.bytes(text)),
             );
         }
         text.extend_from_slice(key);
@@ -179,8 +179,8 @@ impl SpanTable {
 /// The hash of a key, read in lower case when `lower`, with [`FxHasher`]: the length, then
 /// whole little-endian words.
 #[inline]
-fn hash_key(key: &[u8], lower: bool) -> u64 {
-    let word = |w: u64| if lower { lower_word(w) } else { w };
+fn hash_key<const LOWER: bool>(key: &[u8]) -> u64 {
+    let word = |w: u64| if LOWER { lower_word(w) } else { w };
     let mut hasher = FxHasher::default();
     hasher.add(key.len() as u64);
     if key.len() < 8 {
@@ -287,7 +287,7 @@ impl OriginIndex<RuleSet> {
         let text = &self.text[..];
         if let Some(value) = self
             .exact
-            .find(text, name, true)
+            .find::<true>(text, name)
             .and_then(|slot| self.values.get(slot as usize))
         {
             rules |= value;
@@ -297,7 +297,7 @@ impl OriginIndex<RuleSet> {
                 rules |= entry.rules;
             }
         }
-        self.visit_groups(name, true, |bits| rules |= bits);
+        self.visit_groups::<true>(name, |bits| rules |= bits);
         rules
     }
 }
@@ -310,7 +310,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
         let text = &build.text;
         self.exact
             .0
-            .reserve(entries, |k| hash_key(k.bytes(text), false));
+            .reserve(entries, |k| hash_key::<false>(k.bytes(text)));
     }
 
     /// Adds one entry with its value. An entry with more than one `*` is taken as a
@@ -441,7 +441,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             .collect();
         let text = &self.text;
         let shrink =
-            |table: &mut SpanTable| table.0.shrink_to_fit(|k| hash_key(k.bytes(text), false));
+            |table: &mut SpanTable| table.0.shrink_to_fit(|k| hash_key::<false>(k.bytes(text)));
         shrink(&mut self.exact);
         self.by_prefix
             .iter_mut()
@@ -474,7 +474,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
                 }
             }
         } else if !self.exact.is_empty() {
-            if let Some(slot) = self.exact.find(&self.text, key, false) {
+            if let Some(slot) = self.exact.find::<false>(&self.text, key) {
                 if let Some(value) = self.values.get(slot as usize) {
                     f(value);
                 }
@@ -487,17 +487,17 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
     /// prefix of a suffix the key ends with.
     #[inline]
     pub(crate) fn visit_wild(&self, key: &[u8], f: impl FnMut(&V)) {
-        self.visit_groups(key, false, f);
+        self.visit_groups::<false>(key, f);
     }
 
     #[inline]
-    fn visit_groups(&self, key: &[u8], lower: bool, mut f: impl FnMut(&V)) {
+    fn visit_groups<const LOWER: bool>(&self, key: &[u8], mut f: impl FnMut(&V)) {
         let text = &self.text[..];
         for (len, group) in &self.by_suffix {
             let Some(start) = key.len().checked_sub(*len) else {
                 continue;
             };
-            let Some(slot) = group.find(text, &key[start..], lower) else {
+            let Some(slot) = group.find::<LOWER>(text, &key[start..]) else {
                 continue;
             };
             let Some(&(from, to)) = self.suffix_runs.get(slot as usize) else {
@@ -510,7 +510,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             for entry in run {
                 let prefix = entry.bytes(text);
                 let head = &key[..prefix.len().min(key.len())];
-                let starts = if lower {
+                let starts = if LOWER {
                     head.eq_ignore_ascii_case(prefix)
                 } else {
                     head == prefix
@@ -526,7 +526,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             let Some(head) = key.get(..*len) else {
                 continue;
             };
-            if let Some(slot) = group.find(text, head, lower) {
+            if let Some(slot) = group.find::<LOWER>(text, head) {
                 if let Some(value) = self.values.get(slot as usize) {
                     f(value);
                 }

@@ -1,8 +1,7 @@
 //! The configuration an engine keeps, packed: every string of it in one text block and its
 //! shape (which string is which field of which rule) in one block of numbers, so keeping it
 //! costs two allocations whatever the number of rules and entries, instead of one per
-//! string and per list. The joined response values (`Access-Control-Allow-Methods`,
-//! `Access-Control-Expose-Headers`) live in the same text block.
+//! string and per list.
 //!
 //! [`StoredConfig::to_config`] rebuilds the [`CorsConfiguration`] on demand (for
 //! [`CorsEngine::configuration`](super::CorsEngine::configuration), `explain` and `diff`),
@@ -13,7 +12,7 @@ use crate::model::{CorsConfiguration, CorsRule};
 
 /// A range of [`StoredConfig`]'s text: `start..start + len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Span {
+struct Span {
     start: u32,
     len: u32,
 }
@@ -42,9 +41,9 @@ pub(crate) struct Packer {
 }
 
 impl Packer {
-    /// A packer sized for `config`, with room for `extra` more bytes of text.
-    pub(crate) fn new(config: &CorsConfiguration, extra: usize) -> Packer {
-        let (mut bytes, mut words) = (extra, 0usize);
+    /// A packer sized for `config`.
+    pub(crate) fn new(config: &CorsConfiguration) -> Packer {
+        let (mut bytes, mut words) = (0usize, 0usize);
         for rule in &config.rules {
             words += 2 + 4 + 2;
             bytes += rule.id.as_ref().map_or(0, String::len);
@@ -60,21 +59,9 @@ impl Packer {
     }
 
     /// Appends a string to the text and returns its span.
-    pub(crate) fn push(&mut self, text: &str) -> Result<Span, ConfigError> {
+    fn push(&mut self, text: &str) -> Result<Span, ConfigError> {
         let start = self.text.len();
         self.text.push_str(text);
-        span(start, self.text.len())
-    }
-
-    /// Appends the items joined by `", "` and returns the span of the whole.
-    pub(crate) fn push_joined(&mut self, items: &[String]) -> Result<Span, ConfigError> {
-        let start = self.text.len();
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.text.push_str(item);
-        }
         span(start, self.text.len())
     }
 
@@ -141,8 +128,7 @@ fn span(start: usize, end: usize) -> Result<Span, ConfigError> {
 
 impl StoredConfig {
     /// The text of a span ("" for a span outside the text, which packing never makes).
-    #[inline]
-    pub(crate) fn get(&self, span: Span) -> &str {
+    fn get(&self, span: Span) -> &str {
         let start = span.start as usize;
         self.text
             .get(start..start + span.len as usize)
