@@ -643,6 +643,20 @@ mod tests {
     }
 
     #[test]
+    fn words_lower_case_as_ascii_does() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'Z', b'@', b'[', b'a', 0x80 | b'A', b]);
+            let expected = u64::from_le_bytes(word.to_le_bytes().map(|x| x.to_ascii_lowercase()));
+            assert_eq!(lower_word(word), expected, "{b:#x}");
+        }
+        let key = b"X-Amz-Meta-Some-Long-Name";
+        assert_eq!(
+            hash_key::<true>(key),
+            hash_key::<false>(&key.to_ascii_lowercase())
+        );
+    }
+
+    #[test]
     fn equal_bytes_word_by_word() {
         assert!(same_bytes(b"https://a.example", b"https://a.example"));
         assert!(!same_bytes(b"https://a.example", b"https://b.example"));
