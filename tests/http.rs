@@ -183,7 +183,7 @@ fn vary_is_appended_and_other_cors_headers_replaced() {
 
     // The cache-safe policy adds `Vary: Origin` to a request that passes, after the host's.
     let options = EngineOptions::s3().vary(VaryPolicy::Always);
-    let always = CorsEngine::compile_with(engine.configuration().unwrap(), &options).unwrap();
+    let always = CorsEngine::compile_with(&engine.configuration().unwrap(), &options).unwrap();
     let get = Request::get("/bucket/key").body(()).unwrap();
     let decision = always.evaluate(&request_from_http(&get, ResourceType::Object));
     assert!(matches!(decision, Decision::Pass(_)));
@@ -398,7 +398,7 @@ fn rejections_become_s3_error_responses() {
 
     // Missing origin: 400, and the cache-safe policy's Vary.
     let options = EngineOptions::s3().vary(VaryPolicy::Always);
-    let always = CorsEngine::compile_with(engine.configuration().unwrap(), &options).unwrap();
+    let always = CorsEngine::compile_with(&engine.configuration().unwrap(), &options).unwrap();
     let req = Request::options("/bucket/key")
         .header("access-control-request-method", "GET")
         .body(())

@@ -303,6 +303,8 @@ proptest! {
         requests in prop::collection::vec(request(), 1..16),
     ) {
         let engine = compile(&config, policy);
+        // The packed copy the engine keeps gives back exactly what it was compiled from.
+        prop_assert_eq!(engine.configuration(), Some(config.clone()));
         for req in &requests {
             prop_assert_eq!(answer(&engine, req), reference::evaluate(Some(&config), policy, req), "{:?}", req);
         }

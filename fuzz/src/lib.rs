@@ -111,7 +111,7 @@ pub fn check_decision(engine: &CorsEngine, policy: VaryPolicy, req: &Req) {
     let request = req.view(&lines);
     let decision = engine.evaluate(&request);
     let headers = rendered_headers(&decision, req);
-    let want = reference::evaluate(engine.configuration(), policy, req);
+    let want = reference::evaluate(engine.configuration().as_ref(), policy, req);
     let (kind, refusal) = match &decision {
         Decision::Pass(_) => (reference::Kind::Pass, None),
         Decision::Preflight(_) => (reference::Kind::Preflight, None),

@@ -270,8 +270,8 @@ impl HeaderTable {
                     .rules
                     .iter()
                     .map(|rule| RuleValues {
-                        methods: shared(&rule.methods),
-                        expose_headers: rule.expose_headers.as_deref().and_then(shared),
+                        methods: shared(rule.values().0),
+                        expose_headers: rule.values().1.and_then(shared),
                         max_age: rule.max_age.map(|seconds| {
                             let value = HeaderValue::from(seconds);
                             drop(value.clone());

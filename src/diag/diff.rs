@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::decision::Decision;
 use crate::engine::CorsEngine;
-use crate::model::{CorsConfiguration, CorsMethod, CorsRule};
+use crate::model::{CorsMethod, CorsRule};
 use crate::request::{CorsRequest, HeaderLines};
 
 /// Whether a change lets more requests through or fewer.
@@ -264,9 +264,8 @@ impl fmt::Display for PolicyDiff {
 /// ```
 #[must_use]
 pub fn diff(old: &CorsEngine, new: &CorsEngine) -> PolicyDiff {
-    let empty = CorsConfiguration::default();
-    let old_config = old.configuration().unwrap_or(&empty);
-    let new_config = new.configuration().unwrap_or(&empty);
+    let old_config = old.configuration().unwrap_or_default();
+    let new_config = new.configuration().unwrap_or_default();
     let rules: Vec<&CorsRule> = old_config.rules.iter().chain(&new_config.rules).collect();
     let split = old_config.rules.len();
 

@@ -115,7 +115,7 @@ impl CorsEngine {
 
 /// For one entry text: each rule that lists it, with the position of its first such entry,
 /// in rule order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 struct Firsts(Vec<(usize, usize)>);
 
 impl Merge for Firsts {

@@ -3,6 +3,7 @@
 
 use super::header_index::HeaderIndex;
 use super::origin_index::OriginIndex;
+use super::stored::Packer;
 use super::{
     Compiled, CompiledRule, CorsEngine, EngineOptions, MAX_INDEXED_RULES, VaryPolicy, rule_bit,
 };
@@ -30,12 +31,12 @@ impl CorsEngine {
         options: &EngineOptions,
     ) -> Result<CorsEngine, ConfigError> {
         config.validate_with(&options.validation)?;
-        CorsEngine::build(config.clone(), options)
+        CorsEngine::build(config, options)
     }
 
-    /// As [`CorsEngine::compile_with`], but takes the configuration by value and keeps it for
-    /// [`CorsEngine::configuration`] without copying it: the cheaper call when the
-    /// configuration was just parsed and is not needed afterwards.
+    /// As [`CorsEngine::compile_with`], taking the configuration by value and dropping it
+    /// afterwards: a convenience when it was just parsed. The engine keeps a packed copy
+    /// either way (see [`CorsEngine::configuration`]).
     ///
     /// ```
     /// use bucket_cors::{CorsConfiguration, CorsEngine, EngineOptions};
@@ -54,12 +55,12 @@ impl CorsEngine {
         options: &EngineOptions,
     ) -> Result<CorsEngine, ConfigError> {
         config.validate_with(&options.validation)?;
-        CorsEngine::build(config, options)
+        CorsEngine::build(&config, options)
     }
 
     /// Compiles a configuration that passed validation.
     pub(super) fn build(
-        config: CorsConfiguration,
+        config: &CorsConfiguration,
         options: &EngineOptions,
     ) -> Result<CorsEngine, ConfigError> {
         if config.rules.len() > MAX_INDEXED_RULES {
@@ -73,24 +74,19 @@ impl CorsEngine {
         origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
         let mut methods = [0; 5];
         let mut rules = Vec::with_capacity(config.rules.len());
+        let mut packer = Packer::new(config);
         for (index, rule) in config.rules.iter().enumerate() {
             for origin in &rule.allowed_origins {
-                origins.insert(origin, index);
+                if !origins.insert(origin, index) {
+                    return Err(too_large(config));
+                }
             }
             for name in &rule.allowed_methods {
                 if let Some(method) = CorsMethod::from_name(name) {
                     methods[method as usize] |= rule_bit(index);
                 }
             }
-            let methods: Box<str> = rule.allowed_methods.join(", ").into();
-            let expose_headers: Option<Box<str>> =
-                (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(", ").into());
-            rules.push(CompiledRule {
-                any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
-                methods,
-                expose_headers,
-                max_age: rule.max_age_seconds,
-            });
+            rules.push(CompiledRule::new(rule)?);
         }
         let (vary_match, vary_other) = match (options.vary, config.response_vary) {
             (VaryPolicy::S3, _) | (VaryPolicy::ResponseVary, None) => (Some(Vary::Cors), None),
@@ -100,11 +96,13 @@ impl CorsEngine {
             (VaryPolicy::ResponseVary, Some(false)) => (None, None),
         };
         origins.finish();
-        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()));
+        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()))
+            .ok_or_else(|| too_large(config))?;
+        packer.store(config)?;
         Ok(CorsEngine {
             compiled: Some(Box::new(Compiled {
-                config,
-                rules,
+                stored: packer.finish(config)?,
+                rules: rules.into_boxed_slice(),
                 origins,
                 headers,
                 methods,
@@ -113,4 +111,16 @@ impl CorsEngine {
             })),
         })
     }
+}
+
+/// The error of a configuration whose text outgrows the indexes' 4 GiB (only a configuration
+/// built in memory, far beyond any document's limit, can).
+fn too_large(config: &CorsConfiguration) -> ConfigError {
+    let bytes = config
+        .rules
+        .iter()
+        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
+        .map(String::len)
+        .sum();
+    ConfigError::too_large(bytes, u32::MAX as usize)
 }

@@ -49,17 +49,18 @@ impl CorsEngine {
                 vary: compiled.vary_other,
             });
         }
-        let matched =
-            method.and_then(|m| compiled.first_match(origin, m, request.request_headers()));
+        let matched = method
+            .and_then(|m| compiled.first_match(origin, m, request.request_headers()))
+            .and_then(|rule| Some((rule, compiled.rules.get(rule)?)));
         match matched {
-            Some(rule) => {
-                let compiled_rule = &compiled.rules[rule];
+            Some((rule, compiled_rule)) => {
+                let (methods, expose_headers) = compiled_rule.values();
                 let allowed = Allowed {
                     rule,
                     origin: (!compiled_rule.any_origin).then_some(origin),
-                    methods: &compiled_rule.methods,
+                    methods,
                     request_headers: request.request_headers(),
-                    expose_headers: compiled_rule.expose_headers.as_deref(),
+                    expose_headers,
                     max_age: compiled_rule.max_age,
                     vary: compiled.vary_match,
                 };

@@ -31,19 +31,42 @@ pub(crate) struct HeaderIndex {
     /// Rules that list `*`.
     any: RuleSet,
     /// Exact and `prefix*` entries, when there are few, sorted by first byte.
-    small: Vec<HeaderEntry>,
-    /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`.
-    /// (257 offsets; empty when `small` is).
-    first: Box<[u8]>,
+    small: Box<[HeaderEntry]>,
+    /// The bytes of the `small` entries longer than 16 bytes, one after another.
+    small_text: Box<[u8]>,
+    /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`; only when
+    /// there are more than [`FIRST_TABLE`] of them (fewer are scanned).
+    first: Option<Box<[u8; 257]>>,
     /// Entries with a suffix after the `*`, when the entries are few.
-    general: Vec<(Pattern, RuleSet)>,
+    general: Box<[(Pattern, RuleSet)]>,
     /// Every entry, when there are many.
-    large: Option<OriginIndex>,
-    /// Every entry, for names longer than [`NAME_BUF`]: ranges of `all_text`.
-    all: Vec<LongNameEntry>,
-    /// The lower-cased entries, one after another.
-    all_text: Box<str>,
+    large: Option<Box<Large>>,
 }
+
+/// The header index of many entries: hash tables, looked up in place (names longer than
+/// [`NAME_BUF`] are hashed and compared ignoring case).
+#[derive(Debug, Clone)]
+struct Large {
+    index: OriginIndex,
+}
+
+impl Large {
+    /// `None` when the entries outgrow 4 GiB of text.
+    fn new(distinct: &[(&str, RuleSet)]) -> Option<Large> {
+        let mut index = OriginIndex::default();
+        index.reserve(distinct.len());
+        for (text, bits) in distinct {
+            if !index.insert_value(text.as_bytes(), bits) {
+                return None;
+            }
+        }
+        index.finish();
+        Some(Large { index })
+    }
+}
+
+/// Above this many `small` entries, a table by first byte narrows the scan.
+const FIRST_TABLE: usize = 8;
 
 /// An exact or `prefix*` entry, with its first and last words ready for one-instruction
 /// compares.
@@ -55,23 +78,28 @@ struct HeaderEntry {
     mask: u64,
     /// The entry's last 8 bytes, when it is longer than 8.
     tail: u64,
-    /// The exact name, or the prefix before `*`.
-    bytes: Box<[u8]>,
+    /// Where the exact name, or the prefix before `*`, starts in the index's text (which
+    /// keeps only entries longer than 16 bytes).
+    start: u32,
+    /// Its length.
+    len: u8,
     exact: bool,
     rules: RuleSet,
 }
 
 /// The rules of a large header index that allow `name`.
 #[inline(never)]
-fn large_allowing(large: &OriginIndex, name: &[u8]) -> RuleSet {
-    let (exact, wild) = large.matching(name);
+fn large_allowing(large: &Large, name: &[u8]) -> RuleSet {
+    let (exact, wild) = large.index.matching(name);
     exact | wild
 }
 
 impl HeaderEntry {
+    /// Whether the lower-case `name` (with `head` its first word) is this entry, or starts
+    /// with it for a `prefix*` entry; `text` is the index's text.
     #[inline(always)]
-    fn matches(&self, name: &[u8], head: u64) -> bool {
-        let len = self.bytes.len();
+    fn matches(&self, text: &[u8], name: &[u8], head: u64) -> bool {
+        let len = usize::from(self.len);
         if head & self.mask != self.head || name.len() < len || (self.exact && name.len() != len) {
             return false;
         }
@@ -82,7 +110,28 @@ impl HeaderEntry {
             .get(len - 8..len)
             .and_then(|w| w.first_chunk::<8>())
             .map(|w| u64::from_le_bytes(*w));
-        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.bytes.get(8..))
+        tail == Some(self.tail) && (len <= 16 || name.get(8..len) == self.long_bytes(text).get(8..))
+    }
+
+    /// The bytes of an entry longer than 16 bytes, kept in the index's text.
+    fn long_bytes<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        let start = self.start as usize;
+        text.get(start..start + usize::from(self.len))
+            .unwrap_or_default()
+    }
+
+    /// The exact name, or the prefix before `*`: from the text, or for an entry of at most
+    /// 16 bytes (which the text does not keep), from its first and last words.
+    fn bytes<'t>(&self, text: &'t [u8], buf: &'t mut [u8; 16]) -> &'t [u8] {
+        let len = usize::from(self.len);
+        if len > 16 {
+            return self.long_bytes(text);
+        }
+        buf[..8].copy_from_slice(&self.head.to_le_bytes());
+        if len > 8 {
+            buf[len - 8..len].copy_from_slice(&self.tail.to_le_bytes());
+        }
+        &buf[..len]
     }
 }
 
@@ -94,7 +143,9 @@ impl HeaderIndex {
     /// thousand entries, so this allocates little per entry: an entry already in lower case
     /// is borrowed, duplicates are merged through a map that borrows them, and the copy kept
     /// for long names is one string for all entries.
-    pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Self {
+    ///
+    /// `None` when the entries outgrow 4 GiB of text.
+    pub(crate) fn new<'a>(rules: impl Iterator<Item = &'a [String]>) -> Option<Self> {
         let mut index = HeaderIndex::default();
         let mut entries: Vec<(Cow<'a, str>, RuleSet)> = Vec::new();
         for (rule, rule_entries) in rules.enumerate() {
@@ -136,64 +187,63 @@ impl HeaderIndex {
             .count();
         let general = distinct.len() - simple;
         if simple > SMALL_ENTRIES || general > SMALL_GENERAL {
-            let mut large = OriginIndex::default();
-            large.reserve(distinct.len());
-            for (text, bits) in &distinct {
-                large.insert_value(text.as_bytes(), bits);
-            }
-            large.finish();
-            index.large = Some(large);
-        } else {
-            for (text, bits) in &distinct {
-                let Some(pattern) = Pattern::build(text, true) else {
-                    continue;
-                };
-                if !pattern.suffix().is_empty() {
-                    index.general.push((pattern, *bits));
-                    continue;
-                }
-                let bytes = pattern.prefix_or_exact().as_bytes();
-                let len = bytes.len().min(8);
-                index.small.push(HeaderEntry {
-                    head: head_word(bytes),
-                    mask: len_mask(len),
-                    tail: bytes
-                        .last_chunk::<8>()
-                        .map_or(0, |w| u64::from_le_bytes(*w)),
-                    bytes: bytes.into(),
-                    exact: !pattern.is_wildcard(),
-                    rules: *bits,
-                });
-            }
+            index.large = Some(Box::new(Large::new(&distinct)?));
+            return Some(index);
         }
-        index.small.retain(|entry| !entry.bytes.is_empty());
-        index.small.sort_by_key(|entry| entry.bytes[0]);
-        let mut first = [0u8; 257];
-        for (b, slot) in first.iter_mut().enumerate() {
-            let before = index
-                .small
-                .iter()
-                .filter(|e| usize::from(e.bytes[0]) < b)
-                .count();
-            *slot = u8::try_from(before).unwrap_or(u8::MAX);
+        let mut small = Vec::with_capacity(simple);
+        let mut text = Vec::with_capacity(distinct.iter().map(|(t, _)| t.len()).sum());
+        let mut general = Vec::new();
+        for (entry, bits) in &distinct {
+            let Some(pattern) = Pattern::build(entry, true) else {
+                continue;
+            };
+            if !pattern.suffix().is_empty() {
+                general.push((pattern, *bits));
+                continue;
+            }
+            let bytes = pattern.prefix_or_exact().as_bytes();
+            let (Ok(start), Ok(len)) = (u32::try_from(text.len()), u8::try_from(bytes.len()))
+            else {
+                // Longer than any token S3 keeps (validation caps a document at 64 KB, but
+                // lenient options may not): matched as a general pattern instead.
+                general.push((pattern, *bits));
+                continue;
+            };
+            if bytes.is_empty() {
+                continue;
+            }
+            // Entries of up to 16 bytes are whole in `head` and `tail`.
+            if bytes.len() > 16 {
+                text.extend_from_slice(bytes);
+            }
+            small.push(HeaderEntry {
+                head: head_word(bytes),
+                mask: len_mask(bytes.len().min(8)),
+                tail: bytes
+                    .last_chunk::<8>()
+                    .map_or(0, |w| u64::from_le_bytes(*w)),
+                start,
+                len,
+                exact: !pattern.is_wildcard(),
+                rules: *bits,
+            });
         }
-        index.first = first.into();
-        let mut text = String::with_capacity(distinct.iter().map(|(t, _)| t.len()).sum());
-        index.all = distinct
-            .iter()
-            .map(|(entry, rules)| {
-                let start = text.len();
-                text.push_str(entry);
-                LongNameEntry {
-                    start,
-                    end: text.len(),
-                    star: entry.find('*').map(|at| start + at),
-                    rules: *rules,
-                }
-            })
-            .collect();
-        index.all_text = text.into();
-        index
+        small.sort_by_key(|entry| entry.head as u8);
+        if small.len() > FIRST_TABLE {
+            let mut first = [0u8; 257];
+            for (b, slot) in first.iter_mut().enumerate() {
+                let before = small
+                    .iter()
+                    .filter(|e| usize::from(e.head as u8) < b)
+                    .count();
+                *slot = u8::try_from(before).unwrap_or(u8::MAX);
+            }
+            index.first = Some(Box::new(first));
+        }
+        index.small = small.into_boxed_slice();
+        index.small_text = text.into_boxed_slice();
+        index.general = general.into_boxed_slice();
+        Some(index)
     }
 
     /// The rules with an entry that allows `name`, which is lower case; `head` is
@@ -204,13 +254,21 @@ impl HeaderIndex {
         if let Some(large) = &self.large {
             return rules | large_allowing(large, name);
         }
-        let b = usize::from(head as u8);
-        let bucket = match self.first.get(b..b + 2) {
-            Some(&[from, to]) => self.small.get(usize::from(from)..usize::from(to)),
-            _ => None,
+        let bucket = match &self.first {
+            None => &self.small[..],
+            Some(first) => {
+                let b = usize::from(head as u8);
+                match first.get(b..b + 2) {
+                    Some(&[from, to]) => self
+                        .small
+                        .get(usize::from(from)..usize::from(to))
+                        .unwrap_or_default(),
+                    _ => &[],
+                }
+            }
         };
-        for entry in bucket.unwrap_or_default() {
-            if entry.matches(name, head) {
+        for entry in bucket {
+            if entry.matches(&self.small_text, name, head) {
                 rules |= entry.rules;
             }
         }
@@ -225,18 +283,23 @@ impl HeaderIndex {
     /// As [`HeaderIndex::allowing`], for a name in any case (the slow path for long names).
     pub(crate) fn allowing_any_case(&self, name: &str) -> RuleSet {
         let name = name.as_bytes();
-        let text = self.all_text.as_bytes();
         let mut rules = self.any;
-        for entry in &self.all {
-            let (head, suffix) = match entry.star {
-                None => (&text[entry.start..entry.end], None),
-                Some(star) => (&text[entry.start..star], Some(&text[star + 1..entry.end])),
-            };
-            if parts_match(head, suffix, name, true) {
-                rules |= entry.rules;
+        let Some(large) = &self.large else {
+            for entry in &self.small {
+                let suffix = (!entry.exact).then_some(&b""[..]);
+                let mut buf = [0; 16];
+                if parts_match(entry.bytes(&self.small_text, &mut buf), suffix, name, true) {
+                    rules |= entry.rules;
+                }
             }
-        }
-        rules
+            for (pattern, bits) in &self.general {
+                if pattern.is_match_bytes(name) {
+                    rules |= bits;
+                }
+            }
+            return rules;
+        };
+        rules | large.index.matching_any_case(name)
     }
 
     /// The candidates that allow every name of the list, in any number of lines; `None`
@@ -310,16 +373,6 @@ impl HeaderIndex {
     }
 }
 
-/// An entry of the header index kept for names too long for the lower-casing buffer: a
-/// range of [`HeaderIndex::all_text`], with where its `*` is.
-#[derive(Debug, Clone)]
-struct LongNameEntry {
-    start: usize,
-    end: usize,
-    star: Option<usize>,
-    rules: RuleSet,
-}
-
 /// [`head_word`] of the name `bytes[at..at + len]`.
 #[inline]
 pub(crate) fn name_head(bytes: &[u8], at: usize, len: usize) -> u64 {
@@ -375,7 +428,7 @@ mod tests {
     fn header_index_agrees_with_the_patterns_small_and_large() {
         for count in [6, 12, 90] {
             let rules = rules(count);
-            let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+            let index = HeaderIndex::new(rules.iter().map(Vec::as_slice)).unwrap();
             assert_eq!(index.large.is_some(), count == 90, "{count} rules");
             let mut names: Vec<String> = vec![
                 "content-type".into(),
@@ -414,7 +467,7 @@ mod tests {
             (0..40).map(|i| format!("p{i}.*-s{}", i % 3)).collect(),
             vec!["content-type".to_owned()],
         ];
-        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice)).unwrap();
         assert!(index.large.is_some());
         for name in [
             "p7.x-s1",
@@ -439,7 +492,7 @@ mod tests {
             vec!["content-type".to_owned(), "x-amz-*".to_owned()],
             vec!["*".to_owned()],
         ];
-        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice));
+        let index = HeaderIndex::new(rules.iter().map(Vec::as_slice)).unwrap();
         let both = rule_bit(0) | rule_bit(1);
         let one = |line| index.allowing_list(both, HeaderLines::one(line));
         assert_eq!(one("content-type, X-Amz-Date"), Some(both));

@@ -24,12 +24,15 @@ mod evaluate;
 pub(crate) mod header_index;
 pub(crate) mod origin_index;
 pub(crate) mod pattern;
+mod stored;
 
 use self::header_index::HeaderIndex;
 use self::origin_index::OriginIndex;
+use self::stored::StoredConfig;
 use crate::decision::Vary;
+use crate::error::ConfigError;
 use crate::error::UnknownName;
-use crate::model::CorsConfiguration;
+use crate::model::{CorsConfiguration, CorsRule};
 use crate::validate::ValidationOptions;
 
 /// A set of rule indexes. Validation caps a configuration at 100 rules, so 128 bits hold any.
@@ -157,12 +160,13 @@ pub struct CorsEngine {
     compiled: Option<Box<Compiled>>,
 }
 
-/// What compiling a configuration leaves: the configuration, its rules' values, and the
-/// indexes `evaluate` walks.
+/// What compiling a configuration leaves: the configuration (packed), its rules' values, and
+/// the indexes `evaluate` walks.
 #[derive(Debug, Clone)]
 pub(crate) struct Compiled {
-    pub(crate) config: CorsConfiguration,
-    pub(crate) rules: Vec<CompiledRule>,
+    /// The configuration, packed.
+    pub(crate) stored: StoredConfig,
+    pub(crate) rules: Box<[CompiledRule]>,
     pub(crate) origins: OriginIndex,
     /// Every rule's `AllowedHeader` entries.
     pub(crate) headers: HeaderIndex,
@@ -179,12 +183,44 @@ pub(crate) struct Compiled {
 pub(crate) struct CompiledRule {
     /// The rule lists `*`: `Access-Control-Allow-Origin: *`.
     pub(crate) any_origin: bool,
-    /// `Access-Control-Allow-Methods`.
-    pub(crate) methods: Box<str>,
-    /// `Access-Control-Expose-Headers`.
-    pub(crate) expose_headers: Option<Box<str>>,
+    /// `Access-Control-Allow-Methods`, then `Access-Control-Expose-Headers`: one block per
+    /// rule, so `evaluate` splits it with one check (slicing a shared text took four, 20
+    /// instructions of a 1-rule GET's 250, callgrind).
+    values: Box<str>,
+    /// Where the methods end in `values`.
+    methods_len: u32,
+    /// The rule exposes headers (the rest of `values`).
+    exposes: bool,
     /// `Access-Control-Max-Age`.
     pub(crate) max_age: Option<u32>,
+}
+
+impl CompiledRule {
+    /// A rule's values, joined once.
+    fn new(rule: &CorsRule) -> Result<CompiledRule, ConfigError> {
+        let mut values = rule.allowed_methods.join(", ");
+        let methods_len = u32::try_from(values.len())
+            .map_err(|_| ConfigError::too_large(values.len(), u32::MAX as usize))?;
+        values.push_str(&rule.expose_headers.join(", "));
+        Ok(CompiledRule {
+            any_origin: rule.allowed_origins.iter().any(|o| o == "*"),
+            values: values.into_boxed_str(),
+            methods_len,
+            exposes: !rule.expose_headers.is_empty(),
+            max_age: rule.max_age_seconds,
+        })
+    }
+
+    /// `Access-Control-Allow-Methods`, and `Access-Control-Expose-Headers` when the rule
+    /// exposes headers.
+    #[inline]
+    pub(crate) fn values(&self) -> (&str, Option<&str>) {
+        let (methods, expose) = self
+            .values
+            .split_at_checked(self.methods_len as usize)
+            .unwrap_or((&self.values, ""));
+        (methods, self.exposes.then_some(expose))
+    }
 }
 
 impl CorsEngine {
@@ -208,9 +244,11 @@ impl CorsEngine {
         self.compiled.is_some()
     }
 
-    /// The configuration this engine was compiled from, as stored.
+    /// The configuration this engine was compiled from, rebuilt from the packed copy the
+    /// engine keeps (every string in one block), so it costs O(C) time and allocations, C
+    /// the size of the configuration. `None` for a disabled engine.
     #[must_use]
-    pub fn configuration(&self) -> Option<&CorsConfiguration> {
-        self.compiled.as_deref().map(|c| &c.config)
+    pub fn configuration(&self) -> Option<CorsConfiguration> {
+        self.compiled.as_deref().map(|c| c.stored.to_config())
     }
 }

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use std::hash::{BuildHasherDefault, Hasher};
+use hashbrown::HashTable;
+
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use super::{RuleSet, rule_bit};
 use crate::swar::short_word;
@@ -101,33 +103,166 @@ impl Merge for RuleSet {
     }
 }
 
-/// Maps keyed by byte strings of one length, grouped by that length (ascending).
-type ByLength<V> = Vec<(usize, FxMap<Box<[u8]>, V>)>;
+/// A key of a [`SpanTable`]: a range of the index's text, and the slot of its value.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    start: u32,
+    len: u32,
+    slot: u32,
+}
 
-/// The prefixes to check for one suffix, each with its value.
-type Prefixes<V> = Vec<(Box<[u8]>, V)>;
+impl Key {
+    #[inline]
+    fn bytes<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        let start = self.start as usize;
+        text.get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// A hash table of byte-string keys kept as ranges of the index's text: 12 bytes a key and
+/// no allocation per key, where a map keyed by `Box<[u8]>` holds a block per key.
+#[derive(Debug, Clone, Default)]
+struct SpanTable(HashTable<Key>);
+
+impl SpanTable {
+    /// The slot of `key` (in lower case when `LOWER`: then the table's lower-case keys
+    /// are compared ignoring case).
+    #[inline]
+    fn find<const LOWER: bool>(&self, text: &[u8], key: &[u8]) -> Option<u32> {
+        let hash = hash_key::<LOWER>(key);
+        let eq = |k: &Key| {
+            let bytes = k.bytes(text);
+            if LOWER {
+                bytes.eq_ignore_ascii_case(key)
+            } else {
+                same_bytes(bytes, key)
+            }
+        };
+        self.0.find(hash, eq).map(|k| k.slot)
+    }
+
+    /// The slot of `key`, inserted with slot `next` (its bytes appended to `text`) when it
+    /// is new; `None` when the text would outgrow 4 GiB.
+    fn slot(&mut self, text: &mut Vec<u8>, key: &[u8], next: u32) -> Option<(u32, bool)> {
+        if let Some(slot) = self.find::<false>(text, key) {
+            return Some((slot, false));
+        }
+        let start = u32::try_from(text.len()).ok()?;
+        let len = u32::try_from(key.len()).ok()?;
+        start.checked_add(len)?;
+        {
+            let text = &*text;
+            self.0.insert_unique(
+                hash_key::<false>(key),
+                Key {
+                    start,
+                    len,
+                    slot: next,
+                },
+                |k| hash_key::<false>(k.bytes(text)),
+            );
+        }
+        text.extend_from_slice(key);
+        Some((next, true))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The hash of a key, read in lower case when `lower`, with [`FxHasher`]: the length, then
+/// whole little-endian words.
+#[inline]
+fn hash_key<const LOWER: bool>(key: &[u8]) -> u64 {
+    let word = |w: u64| if LOWER { lower_word(w) } else { w };
+    let mut hasher = FxHasher::default();
+    hasher.add(key.len() as u64);
+    if key.len() < 8 {
+        if !key.is_empty() {
+            hasher.add(word(short_word(key)));
+        }
+        return hasher.finish();
+    }
+    let mut rest = key;
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        if tail.is_empty() {
+            break;
+        }
+        hasher.add(word(u64::from_le_bytes(*chunk)));
+        rest = tail;
+    }
+    if let Some(last) = key.last_chunk::<8>() {
+        hasher.add(word(u64::from_le_bytes(*last)));
+    }
+    hasher.finish()
+}
+
+/// ASCII upper-case letters of a word made lower case (other bytes kept).
+#[inline]
+fn lower_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // 0x80 in each byte from `A` (0x41) up, then cleared from `[` (0x5b) up; bytes of 0x80
+    // and above are left alone.
+    let ascii = !word & (ONES * 0x80);
+    let from_a = (word & (ONES * 0x7f)).wrapping_add(ONES * (0x80 - 0x41));
+    let from_bracket = (word & (ONES * 0x7f)).wrapping_add(ONES * (0x80 - 0x5b));
+    let upper = from_a & !from_bracket & ascii;
+    word | (upper >> 2)
+}
+
+/// Keys of one length, each a slot of a value.
+type ByLength = Vec<(usize, SpanTable)>;
 
 /// Which rules each origin entry belongs to, indexed for lookups that do not walk the rules.
+///
+/// Every key's bytes sit in one text; the tables hold ranges of it and slots of `values`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OriginIndex<V = RuleSet> {
     /// Entries `*`.
     any: V,
+    /// The bytes of every key, one after another.
+    text: Box<[u8]>,
     /// Exact entries.
-    exact: FxMap<Box<[u8]>, V>,
-    /// Patterns with a non-empty suffix, grouped by suffix length, keyed by suffix; each
-    /// entry keeps the prefixes to check.
-    by_suffix: ByLength<Prefixes<V>>,
+    exact: SpanTable,
+    /// Patterns with a non-empty suffix, grouped by suffix length, keyed by suffix; a key's
+    /// slot is the range of `prefixes` to check (in `suffix_runs`).
+    by_suffix: ByLength,
     /// Patterns `prefix*`, grouped by prefix length, keyed by prefix.
-    by_prefix: ByLength<V>,
+    by_prefix: ByLength,
+    /// The distinct values of the keys, by slot.
+    values: Box<[V]>,
+    /// For each suffix slot, its range of `prefixes`.
+    suffix_runs: Box<[(u32, u32)]>,
+    /// The prefixes of every suffix, grouped by suffix: each a range of `text` and the slot
+    /// of its value.
+    prefixes: Box<[Key]>,
     /// The exact entries instead of `exact`, when there are few (see [`OriginIndex::finish`]).
-    few_exact: Vec<ExactEntry<V>>,
+    few_exact: Box<[ExactEntry<V>]>,
+    /// What insertion needs until [`OriginIndex::finish`].
+    building: Option<Box<Building<V>>>,
+}
+
+/// The growing parts of an [`OriginIndex`], before [`OriginIndex::finish`].
+#[derive(Debug, Clone, Default)]
+struct Building<V> {
+    text: Vec<u8>,
+    values: Vec<V>,
+    /// (suffix slot, prefix, value), in insertion order.
+    prefixes: Vec<(u32, Key, V)>,
+    suffixes: u32,
 }
 
 impl OriginIndex<RuleSet> {
     /// Adds one origin entry of one rule. Entries with more than one `*` never reach here
-    /// (validation refuses them).
-    pub(crate) fn insert(&mut self, entry: &str, rule: usize) {
-        self.insert_value(entry.as_bytes(), &rule_bit(rule));
+    /// (validation refuses them). False when the index would outgrow 4 GiB of text.
+    pub(crate) fn insert(&mut self, entry: &str, rule: usize) -> bool {
+        self.insert_value(entry.as_bytes(), &rule_bit(rule))
     }
 
     /// The rules with an origin entry that matches `origin`: those whose matching entry is
@@ -144,58 +279,180 @@ impl OriginIndex<RuleSet> {
         self.visit_wild(origin, |bits| rules |= bits);
         (exact, rules)
     }
+
+    /// [`OriginIndex::matching`] of a name in any case, all of it: the keys are lower case
+    /// (the header index's).
+    pub(crate) fn matching_any_case(&self, name: &[u8]) -> RuleSet {
+        let mut rules = self.any;
+        let text = &self.text[..];
+        if let Some(value) = self
+            .exact
+            .find::<true>(text, name)
+            .and_then(|slot| self.values.get(slot as usize))
+        {
+            rules |= value;
+        }
+        for entry in &self.few_exact {
+            if entry.key.bytes(text).eq_ignore_ascii_case(name) {
+                rules |= entry.rules;
+            }
+        }
+        self.visit_groups::<true>(name, |bits| rules |= bits);
+        rules
+    }
 }
 
-impl<V: Merge> OriginIndex<V> {
+impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
     /// Makes room for `entries` more exact entries, which most entries are, so a large
     /// configuration is not rehashed as it grows.
     pub(crate) fn reserve(&mut self, entries: usize) {
-        self.exact.reserve(entries);
+        let build = self.building.get_or_insert_with(Box::default);
+        let text = &build.text;
+        self.exact
+            .0
+            .reserve(entries, |k| hash_key::<false>(k.bytes(text)));
     }
 
     /// Adds one entry with its value. An entry with more than one `*` is taken as a
     /// pattern split at its first `*`; validation refuses such entries before they get here.
-    pub(crate) fn insert_value(&mut self, entry: &[u8], value: &V) {
+    /// False when the index would outgrow 4 GiB of text (the entry is then left out).
+    pub(crate) fn insert_value(&mut self, entry: &[u8], value: &V) -> bool {
+        let build = self.building.get_or_insert_with(Box::default);
+        let Ok(next) = u32::try_from(build.values.len()) else {
+            return false;
+        };
         let Some(star) = memchr::memchr(b'*', entry) else {
-            self.exact.entry(entry.into()).or_default().merge(value);
-            return;
+            let Some((slot, new)) = self.exact.slot(&mut build.text, entry, next) else {
+                return false;
+            };
+            merge_slot(&mut build.values, slot, new, value);
+            return true;
         };
         let (prefix, suffix) = (&entry[..star], &entry[star + 1..]);
         if suffix.is_empty() && prefix.is_empty() {
             self.any.merge(value);
         } else if suffix.is_empty() {
             let group = group_mut(&mut self.by_prefix, prefix.len());
-            group.entry(prefix.into()).or_default().merge(value);
+            let Some((slot, new)) = group.slot(&mut build.text, prefix, next) else {
+                return false;
+            };
+            merge_slot(&mut build.values, slot, new, value);
         } else {
             let group = group_mut(&mut self.by_suffix, suffix.len());
-            let prefixes = group.entry(suffix.into()).or_default();
-            match prefixes.iter_mut().find(|(p, _)| **p == *prefix) {
-                Some((_, rules)) => rules.merge(value),
+            let Some((slot, new)) = group.slot(&mut build.text, suffix, build.suffixes) else {
+                return false;
+            };
+            if new {
+                build.suffixes += 1;
+            }
+            let same = build
+                .prefixes
+                .iter_mut()
+                .find(|(s, key, _)| *s == slot && key.bytes(&build.text) == prefix);
+            match same {
+                Some((_, _, rules)) => rules.merge(value),
                 None => {
+                    let (Ok(start), Ok(len)) =
+                        (u32::try_from(build.text.len()), u32::try_from(prefix.len()))
+                    else {
+                        return false;
+                    };
+                    build.text.extend_from_slice(prefix);
                     let mut fresh = V::default();
                     fresh.merge(value);
-                    prefixes.push((prefix.into(), fresh));
+                    build.prefixes.push((slot, Key { start, len, slot }, fresh));
                 }
             }
         }
+        true
     }
 
-    /// Moves a handful of exact entries out of the hash map into a list compared word by
-    /// word, which beats hashing for a few entries. Call once, after the last insert.
+    /// Freezes the index: the text and values into their final blocks, the prefixes grouped
+    /// by suffix, and a handful of exact entries moved out of the hash table into a list
+    /// compared word by word, which beats hashing for a few entries. Call once, after the
+    /// last insert.
     pub(crate) fn finish(&mut self) {
+        let Some(build) = self.building.take() else {
+            return;
+        };
+        let Building {
+            text,
+            values,
+            mut prefixes,
+            suffixes,
+        } = *build;
+        // Grouped by suffix slot, in insertion order within a suffix.
+        prefixes.sort_by_key(|(suffix, _, _)| *suffix);
+        let mut runs = vec![(0u32, 0u32); suffixes as usize];
+        for (at, (suffix, _, _)) in prefixes.iter().enumerate() {
+            // A suffix's run starts at its first prefix and ends after its last. (More
+            // than 4 Gi prefixes cannot be: each took a slot of a 4 GiB text or shares one.)
+            if let Some(run) = runs.get_mut(*suffix as usize) {
+                let at = u32::try_from(at).unwrap_or(u32::MAX);
+                if run.1 == 0 {
+                    run.0 = at;
+                }
+                run.1 = at.saturating_add(1);
+            }
+        }
+        self.suffix_runs = runs.into_boxed_slice();
+        self.text = text.into_boxed_slice();
         if self.exact.len() <= FEW_EXACT {
-            let mut few: Vec<(Box<[u8]>, V)> = self.exact.drain().collect();
-            few.sort_by(|a, b| a.0.cmp(&b.0));
-            self.few_exact = few
-                .into_iter()
-                .map(|(bytes, rules)| ExactEntry {
-                    len: bytes.len(),
-                    head: head_word(&bytes),
-                    bytes,
-                    rules,
+            let mut few: Vec<ExactEntry<V>> = self
+                .exact
+                .0
+                .iter()
+                .map(|key| ExactEntry {
+                    head: head_word(key.bytes(&self.text)),
+                    key: *key,
+                    rules: values.get(key.slot as usize).cloned().unwrap_or_default(),
                 })
                 .collect();
+            few.sort_by(|a, b| a.key.bytes(&self.text).cmp(b.key.bytes(&self.text)));
+            self.few_exact = few.into_boxed_slice();
+            self.exact = SpanTable::default();
         }
+        // Keys share values: most configurations have far fewer distinct rule sets than
+        // entries, so each key keeps the slot of its distinct value (4 bytes, not 16).
+        let mut distinct: Vec<V> = Vec::new();
+        let mut seen: HashMap<V, u32> = HashMap::new();
+        let mut dedup = |value: &V| -> u32 {
+            if let Some(&at) = seen.get(value) {
+                return at;
+            }
+            let at = u32::try_from(distinct.len()).unwrap_or(u32::MAX);
+            distinct.push(value.clone());
+            seen.insert(value.clone(), at);
+            at
+        };
+        let tables =
+            std::iter::once(&mut self.exact).chain(self.by_prefix.iter_mut().map(|(_, t)| t));
+        for table in tables {
+            for key in table.0.iter_mut() {
+                key.slot = values.get(key.slot as usize).map_or(u32::MAX, &mut dedup);
+            }
+        }
+        self.prefixes = prefixes
+            .into_iter()
+            .map(|(_, key, value)| Key {
+                slot: dedup(&value),
+                ..key
+            })
+            .collect();
+        let text = &self.text;
+        let shrink =
+            |table: &mut SpanTable| table.0.shrink_to_fit(|k| hash_key::<false>(k.bytes(text)));
+        shrink(&mut self.exact);
+        self.by_prefix
+            .iter_mut()
+            .for_each(|(_, table)| shrink(table));
+        self.by_suffix
+            .iter_mut()
+            .for_each(|(_, table)| shrink(table));
+        self.by_prefix.shrink_to_fit();
+        self.by_suffix.shrink_to_fit();
+        drop(seen);
+        self.values = distinct.into_boxed_slice();
     }
 
     /// The value of the `*` entries.
@@ -209,13 +466,18 @@ impl<V: Merge> OriginIndex<V> {
         if !self.few_exact.is_empty() {
             let head = head_word(key);
             for entry in &self.few_exact {
-                if entry.len == key.len() && entry.head == head && same_bytes(&entry.bytes, key) {
+                if entry.key.len as usize == key.len()
+                    && entry.head == head
+                    && same_bytes(entry.key.bytes(&self.text), key)
+                {
                     f(&entry.rules);
                 }
             }
         } else if !self.exact.is_empty() {
-            if let Some(value) = self.exact.get(key) {
-                f(value);
+            if let Some(slot) = self.exact.find::<false>(&self.text, key) {
+                if let Some(value) = self.values.get(slot as usize) {
+                    f(value);
+                }
             }
         }
     }
@@ -224,36 +486,74 @@ impl<V: Merge> OriginIndex<V> {
     /// one hash lookup per suffix length and per prefix length, and a compare for each
     /// prefix of a suffix the key ends with.
     #[inline]
-    pub(crate) fn visit_wild(&self, key: &[u8], mut f: impl FnMut(&V)) {
+    pub(crate) fn visit_wild(&self, key: &[u8], f: impl FnMut(&V)) {
+        self.visit_groups::<false>(key, f);
+    }
+
+    #[inline]
+    fn visit_groups<const LOWER: bool>(&self, key: &[u8], mut f: impl FnMut(&V)) {
+        let text = &self.text[..];
         for (len, group) in &self.by_suffix {
             let Some(start) = key.len().checked_sub(*len) else {
                 continue;
             };
-            if let Some(prefixes) = group.get(&key[start..]) {
-                for (prefix, value) in prefixes {
-                    if prefix.len() <= start && key.starts_with(prefix) {
+            let Some(slot) = group.find::<LOWER>(text, &key[start..]) else {
+                continue;
+            };
+            let Some(&(from, to)) = self.suffix_runs.get(slot as usize) else {
+                continue;
+            };
+            let run = self
+                .prefixes
+                .get(from as usize..to as usize)
+                .unwrap_or_default();
+            for entry in run {
+                let prefix = entry.bytes(text);
+                let head = &key[..prefix.len().min(key.len())];
+                let starts = if LOWER {
+                    head.eq_ignore_ascii_case(prefix)
+                } else {
+                    head == prefix
+                };
+                if prefix.len() <= start && starts {
+                    if let Some(value) = self.values.get(entry.slot as usize) {
                         f(value);
                     }
                 }
             }
         }
         for (len, group) in &self.by_prefix {
-            if let Some(value) = key.get(..*len).and_then(|head| group.get(head)) {
-                f(value);
+            let Some(head) = key.get(..*len) else {
+                continue;
+            };
+            if let Some(slot) = group.find::<LOWER>(text, head) {
+                if let Some(value) = self.values.get(slot as usize) {
+                    f(value);
+                }
             }
         }
+    }
+}
+
+/// Adds `value` to slot `slot` of `values`, a new slot (the next) when `new`.
+fn merge_slot<V: Merge>(values: &mut Vec<V>, slot: u32, new: bool, value: &V) {
+    if new {
+        values.push(V::default());
+    }
+    if let Some(held) = values.get_mut(slot as usize) {
+        held.merge(value);
     }
 }
 
 /// Up to this many exact origins are compared one by one rather than hashed.
 const FEW_EXACT: usize = 4;
 
-/// An exact entry of a short list, with its length and first word for quick rejection.
+/// An exact entry of a short list: its bytes (a range of the index's text), with its first
+/// word for quick rejection.
 #[derive(Debug, Clone)]
 struct ExactEntry<V> {
-    len: usize,
     head: u64,
-    bytes: Box<[u8]>,
+    key: Key,
     rules: V,
 }
 
@@ -279,13 +579,13 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.last_chunk::<8>() == b.last_chunk::<8>()
 }
 
-fn group_mut<V: Default>(groups: &mut ByLength<V>, len: usize) -> &mut FxMap<Box<[u8]>, V> {
+fn group_mut(groups: &mut ByLength, len: usize) -> &mut SpanTable {
     let at = match groups.iter().position(|(l, _)| *l == len) {
         Some(at) => at,
         None => {
-            groups.push((len, FxMap::default()));
-            groups.sort_by_key(|(l, _)| *l);
-            groups.iter().position(|(l, _)| *l == len).unwrap_or(0)
+            let at = groups.partition_point(|(l, _)| *l < len);
+            groups.insert(at, (len, SpanTable::default()));
+            at
         }
     };
     &mut groups[at].1
@@ -340,6 +640,20 @@ mod tests {
         }
         // Uniform hashing fills about 647 of 1,024 buckets; the unrotated hash filled 4.
         assert!(buckets.len() > 550, "{}", buckets.len());
+    }
+
+    #[test]
+    fn words_lower_case_as_ascii_does() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'Z', b'@', b'[', b'a', 0x80 | b'A', b]);
+            let expected = u64::from_le_bytes(word.to_le_bytes().map(|x| x.to_ascii_lowercase()));
+            assert_eq!(lower_word(word), expected, "{b:#x}");
+        }
+        let key = b"X-Amz-Meta-Some-Long-Name";
+        assert_eq!(
+            hash_key::<true>(key),
+            hash_key::<false>(&key.to_ascii_lowercase())
+        );
     }
 
     #[test]
