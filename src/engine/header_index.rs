@@ -26,17 +26,19 @@ const SMALL_GENERAL: usize = 8;
 /// Every rule's `AllowedHeader` entries, lower-cased and deduplicated, each with the rules
 /// that list it: "which rules allow this requested name" is one pass over a few entries (or
 /// a few hash lookups), whatever the number of rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct HeaderIndex {
     /// Rules that list `*`.
     any: RuleSet,
-    /// Exact and `prefix*` entries, when there are few, sorted by first byte.
+    /// Exact and `prefix*` entries, when there are few, sorted by [`bucket`] of their first
+    /// byte.
     small: Box<[HeaderEntry]>,
     /// The bytes of the `small` entries longer than 16 bytes, one after another.
     small_text: Box<[u8]>,
-    /// `small[first[b]..first[b + 1]]` are the entries that start with byte `b`; only when
-    /// there are more than [`FIRST_TABLE`] of them (fewer are scanned).
-    first: Option<Box<[u8; 257]>>,
+    /// `small[first[k]..first[k + 1]]` are the entries whose first byte is in bucket `k`
+    /// (its low five bits: every lower-case letter has its own), held inline: 33 bytes
+    /// where a table by byte took a 257-byte block.
+    first: [u8; BUCKETS + 1],
     /// Entries with a suffix after the `*`, when the entries are few.
     general: Box<[(Pattern, RuleSet)]>,
     /// Every entry, when there are many.
@@ -65,8 +67,27 @@ impl Large {
     }
 }
 
-/// Above this many `small` entries, a table by first byte narrows the scan.
-const FIRST_TABLE: usize = 8;
+impl Default for HeaderIndex {
+    fn default() -> Self {
+        HeaderIndex {
+            any: 0,
+            small: Box::default(),
+            small_text: Box::default(),
+            first: [0; BUCKETS + 1],
+            general: Box::default(),
+            large: None,
+        }
+    }
+}
+
+/// The buckets of first bytes that narrow the scan of the `small` entries.
+const BUCKETS: usize = 32;
+
+/// The bucket of a name's first byte (the low byte of its head word).
+#[inline(always)]
+fn bucket(head: u64) -> usize {
+    usize::from(head as u8) % BUCKETS
+}
 
 /// An exact or `prefix*` entry, with its first and last words ready for one-instruction
 /// compares.
@@ -228,17 +249,11 @@ impl HeaderIndex {
                 rules: *bits,
             });
         }
-        small.sort_by_key(|entry| entry.head as u8);
-        if small.len() > FIRST_TABLE {
-            let mut first = [0u8; 257];
-            for (b, slot) in first.iter_mut().enumerate() {
-                let before = small
-                    .iter()
-                    .filter(|e| usize::from(e.head as u8) < b)
-                    .count();
-                *slot = u8::try_from(before).unwrap_or(u8::MAX);
-            }
-            index.first = Some(Box::new(first));
+        small.sort_by_key(|entry| bucket(entry.head));
+        for (k, slot) in index.first.iter_mut().enumerate() {
+            let before = small.iter().filter(|e| bucket(e.head) < k).count();
+            // At most SMALL_ENTRIES (32) entries.
+            *slot = u8::try_from(before).unwrap_or(u8::MAX);
         }
         index.small = small.into_boxed_slice();
         index.small_text = text.into_boxed_slice();
@@ -254,20 +269,15 @@ impl HeaderIndex {
         if let Some(large) = &self.large {
             return rules | large_allowing(large, name);
         }
-        let bucket = match &self.first {
-            None => &self.small[..],
-            Some(first) => {
-                let b = usize::from(head as u8);
-                match first.get(b..b + 2) {
-                    Some(&[from, to]) => self
-                        .small
-                        .get(usize::from(from)..usize::from(to))
-                        .unwrap_or_default(),
-                    _ => &[],
-                }
-            }
+        let k = bucket(head);
+        let entries = match self.first.get(k..k + 2) {
+            Some(&[from, to]) => self
+                .small
+                .get(usize::from(from)..usize::from(to))
+                .unwrap_or_default(),
+            _ => &[],
         };
-        for entry in bucket {
+        for entry in entries {
             if entry.matches(&self.small_text, name, head) {
                 rules |= entry.rules;
             }
