@@ -24,6 +24,8 @@
 
 #[path = "../common/args.rs"]
 mod args;
+#[path = "../common/store.rs"]
+mod buckets;
 mod digest;
 mod s3;
 #[path = "../common/server.rs"]

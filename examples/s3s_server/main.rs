@@ -28,6 +28,8 @@
 
 #[path = "../common/args.rs"]
 mod args;
+#[path = "../common/store.rs"]
+mod buckets;
 mod s3;
 #[path = "../common/server.rs"]
 mod server;
