@@ -259,6 +259,19 @@ impl Server {
         Ok((page, listing))
     }
 
+    /// A bucket setting no bucket has (a policy, a lifecycle, Object Lock): once the request
+    /// may read the bucket's settings, S3's 404 `code`.
+    fn not_set<I, T>(
+        &self,
+        request: &S3Request<I>,
+        bucket: &str,
+        code: &str,
+        message: &str,
+    ) -> S3Result<T> {
+        self.authorize(signed(request), bucket, Access::Admin)?;
+        Err(error(code, message, 404))
+    }
+
     /// The object, for GetObject and HeadObject.
     fn object(&self, bucket: &str, key: &str) -> S3Result<Object> {
         self.store
@@ -785,24 +798,24 @@ impl S3 for Server {
         &self,
         request: S3Request<GetBucketPolicyInput>,
     ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "NoSuchBucketPolicy",
             "The bucket policy does not exist",
-            404,
-        ))
+        )
     }
 
     async fn get_bucket_lifecycle_configuration(
         &self,
         request: S3Request<GetBucketLifecycleConfigurationInput>,
     ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
-            404,
-        ))
+        )
     }
 
     /// No bucket has Object Lock.
@@ -810,12 +823,12 @@ impl S3 for Server {
         &self,
         request: S3Request<GetObjectLockConfigurationInput>,
     ) -> S3Result<S3Response<GetObjectLockConfigurationOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",
-            404,
-        ))
+        )
     }
 
     /// PutBucketCors: s3s's parsed document is converted with the crate's `TryFrom`,
