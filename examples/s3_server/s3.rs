@@ -638,6 +638,41 @@ impl Server {
         Ok(response(204, Bytes::new()))
     }
 
+    /// The page of a bucket ListObjects and ListObjectVersions answer: its objects, each as
+    /// `object` writes it (with its key encoded), its common prefixes, and where it ends.
+    #[allow(clippy::too_many_arguments)]
+    fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: &str,
+        max_keys: usize,
+        encode: &dyn Fn(&str) -> String,
+        mut object: impl FnMut(&mut String, &str, &Object),
+    ) -> Result<Listed, S3Error> {
+        let store = self.store.lock();
+        let objects = &store
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
+            .objects;
+        let page = Page::walk(objects, prefix, delimiter, after, max_keys);
+        let mut listed = Listed {
+            objects: String::new(),
+            prefixes: String::new(),
+            count: page.entries.len(),
+            next: page.next_marker().map(str::to_owned),
+            truncated: page.truncated,
+        };
+        for entry in &page.entries {
+            match entry {
+                Entry::Prefix(common) => common_prefix(&mut listed.prefixes, &encode(common)),
+                Entry::Object(key, found) => object(&mut listed.objects, &encode(key), found),
+            }
+        }
+        Ok(listed)
+    }
+
     fn list_objects(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
         self.authorize(call, bucket, Access::Read)?;
         let q = &call.query;
@@ -654,41 +689,25 @@ impl Server {
             q.get("marker").unwrap_or("")
         };
         let encode = |text: &str| encode_key(text, url_encoding);
-
-        let store = self.store.lock();
-        let objects = &store
-            .get(bucket)
-            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
-            .objects;
-        let page = Page::walk(objects, prefix, delimiter, start_after, max_keys);
-        let mut contents = String::new();
-        let mut prefixes = String::new();
-        for entry in &page.entries {
-            match entry {
-                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
-                Entry::Object(key, object) => {
-                    contents.push_str("<Contents>");
-                    element(&mut contents, "Key", &encode(key));
-                    element(
-                        &mut contents,
-                        "LastModified",
-                        &iso_date(object.last_modified),
-                    );
-                    element(&mut contents, "ETag", &format!("\"{}\"", object.etag));
-                    element(&mut contents, "Size", &object.body.len().to_string());
-                    if !v2 || q.get("fetch-owner") == Some("true") {
-                        owner(&mut contents);
-                    }
-                    element(&mut contents, "StorageClass", "STANDARD");
-                    contents.push_str("</Contents>");
+        let with_owner = !v2 || q.get("fetch-owner") == Some("true");
+        let listed = self.list(
+            bucket,
+            prefix,
+            delimiter,
+            start_after,
+            max_keys,
+            &encode,
+            |out, key, object| {
+                out.push_str("<Contents>");
+                element(out, "Key", key);
+                object_facts(out, object);
+                if with_owner {
+                    owner(out);
                 }
-            }
-        }
-        let count = page.entries.len();
-        let next = page.next_marker().map(str::to_owned);
-        let truncated = page.truncated;
-        drop(page);
-        drop(store);
+                element(out, "StorageClass", "STANDARD");
+                out.push_str("</Contents>");
+            },
+        )?;
 
         let root = "ListBucketResult";
         let mut out =
@@ -702,27 +721,26 @@ impl Server {
             if let Some(after) = q.get("start-after") {
                 element(&mut out, "StartAfter", &encode(after));
             }
-            element(&mut out, "KeyCount", &count.to_string());
+            element(&mut out, "KeyCount", &listed.count.to_string());
         } else {
             element(&mut out, "Marker", &encode(start_after));
         }
-        element(&mut out, "MaxKeys", &max_keys.to_string());
-        if let Some(delimiter) = delimiter {
-            element(&mut out, "Delimiter", &encode(delimiter));
-        }
-        if url_encoding {
-            element(&mut out, "EncodingType", "url");
-        }
-        element(&mut out, "IsTruncated", bool_text(truncated));
-        if let Some(last) = &next {
+        page_facts(
+            &mut out,
+            max_keys,
+            delimiter,
+            url_encoding,
+            listed.truncated,
+        );
+        if let Some(last) = &listed.next {
             if v2 {
                 element(&mut out, "NextContinuationToken", last);
             } else if delimiter.is_some() {
                 element(&mut out, "NextMarker", &encode(last));
             }
         }
-        out.push_str(&contents);
-        out.push_str(&prefixes);
+        out.push_str(&listed.objects);
+        out.push_str(&listed.prefixes);
         let _ = write!(out, "</{root}>");
         Ok(xml_response(200, out))
     }
@@ -750,40 +768,24 @@ impl Server {
             .with("ArgumentValue", version_marker));
         }
         let encode = |text: &str| encode_key(text, url_encoding);
-
-        let store = self.store.lock();
-        let objects = &store
-            .get(bucket)
-            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
-            .objects;
-        let page = Page::walk(objects, prefix, delimiter, key_marker, max_keys);
-        let mut versions = String::new();
-        let mut prefixes = String::new();
-        for entry in &page.entries {
-            match entry {
-                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
-                Entry::Object(key, object) => {
-                    versions.push_str("<Version>");
-                    element(&mut versions, "Key", &encode(key));
-                    element(&mut versions, "VersionId", "null");
-                    element(&mut versions, "IsLatest", "true");
-                    element(
-                        &mut versions,
-                        "LastModified",
-                        &iso_date(object.last_modified),
-                    );
-                    element(&mut versions, "ETag", &format!("\"{}\"", object.etag));
-                    element(&mut versions, "Size", &object.body.len().to_string());
-                    element(&mut versions, "StorageClass", "STANDARD");
-                    owner(&mut versions);
-                    versions.push_str("</Version>");
-                }
-            }
-        }
-        let next = page.next_marker().map(str::to_owned);
-        let truncated = page.truncated;
-        drop(page);
-        drop(store);
+        let listed = self.list(
+            bucket,
+            prefix,
+            delimiter,
+            key_marker,
+            max_keys,
+            &encode,
+            |out, key, object| {
+                out.push_str("<Version>");
+                element(out, "Key", key);
+                element(out, "VersionId", "null");
+                element(out, "IsLatest", "true");
+                object_facts(out, object);
+                element(out, "StorageClass", "STANDARD");
+                owner(out);
+                out.push_str("</Version>");
+            },
+        )?;
 
         let mut out = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult xmlns=\"{NAMESPACE}\">"
@@ -792,20 +794,19 @@ impl Server {
         element(&mut out, "Prefix", &encode(prefix));
         element(&mut out, "KeyMarker", &encode(key_marker));
         element(&mut out, "VersionIdMarker", version_marker);
-        if let Some(next) = &next {
+        if let Some(next) = &listed.next {
             element(&mut out, "NextKeyMarker", &encode(next));
             element(&mut out, "NextVersionIdMarker", "null");
         }
-        element(&mut out, "MaxKeys", &max_keys.to_string());
-        if let Some(delimiter) = delimiter {
-            element(&mut out, "Delimiter", &encode(delimiter));
-        }
-        if url_encoding {
-            element(&mut out, "EncodingType", "url");
-        }
-        element(&mut out, "IsTruncated", bool_text(truncated));
-        out.push_str(&versions);
-        out.push_str(&prefixes);
+        page_facts(
+            &mut out,
+            max_keys,
+            delimiter,
+            url_encoding,
+            listed.truncated,
+        );
+        out.push_str(&listed.objects);
+        out.push_str(&listed.prefixes);
         out.push_str("</ListVersionsResult>");
         Ok(xml_response(200, out))
     }
@@ -1011,6 +1012,45 @@ fn missing_content_md5() -> S3Error {
         "InvalidRequest",
         "Missing required header for this request: Content-MD5",
     )
+}
+
+/// A page of a bucket, written: see `Server::list`.
+struct Listed {
+    /// Each object's element.
+    objects: String,
+    /// The `<CommonPrefixes>` elements.
+    prefixes: String,
+    /// How many objects and common prefixes.
+    count: usize,
+    /// The last key or prefix of a truncated page.
+    next: Option<String>,
+    /// Whether more keys follow.
+    truncated: bool,
+}
+
+/// An object's `LastModified`, `ETag` and `Size` in a listing.
+fn object_facts(out: &mut String, object: &Object) {
+    element(out, "LastModified", &iso_date(object.last_modified));
+    element(out, "ETag", &format!("\"{}\"", object.etag));
+    element(out, "Size", &object.body.len().to_string());
+}
+
+/// A listing's `MaxKeys`, `Delimiter`, `EncodingType` and `IsTruncated`.
+fn page_facts(
+    out: &mut String,
+    max_keys: usize,
+    delimiter: Option<&str>,
+    url_encoding: bool,
+    truncated: bool,
+) {
+    element(out, "MaxKeys", &max_keys.to_string());
+    if let Some(delimiter) = delimiter {
+        element(out, "Delimiter", &encode_key(delimiter, url_encoding));
+    }
+    if url_encoding {
+        element(out, "EncodingType", "url");
+    }
+    element(out, "IsTruncated", bool_text(truncated));
 }
 
 fn bool_text(value: bool) -> &'static str {
