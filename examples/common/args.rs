@@ -88,6 +88,18 @@ impl Args {
     }
 }
 
+/// Checks a server's command (from [`Args::command_for`]): well formed, and its `--help`
+/// names the server and says `fragment`.
+#[cfg(test)]
+pub fn check_command(command: &clap::Command, fragment: &str) {
+    command.clone().debug_assert();
+    let name = command.get_name();
+    let err = Args::parse_with(command, [name, "--help"]).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&format!("Usage: {name}")), "{text}");
+    assert!(text.contains(fragment), "{text}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! What both example servers (examples/s3_server, examples/s3s_server) do around their S3
-//! operations: the runtime, the listening socket and its `listening on http://ADDR` line,
+//! operations: `main`, the runtime, the listening socket and its `listening on http://ADDR` line,
 //! the accept loop serving HTTP/1 with a request id and the headers every answer carries,
 //! and the CORS layer's bucket resolver.
 
@@ -9,8 +9,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use bucket_cors::ResourceType;
 use bucket_cors::tower::{PathStyle, RequestId, ResolveBucket, Target};
+use bucket_cors::{ResourceType, VaryPolicy};
 use hyper::body::{Body, Incoming};
 use hyper::header::HeaderMap;
 use hyper::server::conn::http1;
@@ -19,8 +19,21 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tower::{Service, ServiceExt as _};
 
-/// Runs `serve` on a current-thread runtime; `name` prefixes the error it ends with.
-pub fn run(name: &str, serve: impl Future<Output = std::io::Result<()>>) -> ExitCode {
+use super::args::Args;
+
+/// A server's `main`: reads the command line with `command` (from [`Args::command_for`];
+/// `--help` exits 0 and a refused command line 2, as clap prints them) and runs `serve` with
+/// the address and `Vary` policy it gives, on a current-thread runtime. The command's name
+/// prefixes the error it ends with.
+pub fn main<F>(command: &clap::Command, serve: impl FnOnce(SocketAddr, VaryPolicy) -> F) -> ExitCode
+where
+    F: Future<Output = std::io::Result<()>>,
+{
+    let args = match Args::parse_with(command, std::env::args_os()) {
+        Ok(args) => args,
+        Err(err) => err.exit(),
+    };
+    let name = command.get_name();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,7 +44,7 @@ pub fn run(name: &str, serve: impl Future<Output = std::io::Result<()>>) -> Exit
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve) {
+    match runtime.block_on(serve(args.listen, args.vary.into())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("{name}: {err}");

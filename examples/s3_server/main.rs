@@ -22,14 +22,10 @@
 
 #![forbid(unsafe_code)]
 
-#[path = "../common/args.rs"]
-mod args;
-#[path = "../common/store.rs"]
-mod buckets;
+#[path = "../common/mod.rs"]
+mod common;
 mod digest;
 mod s3;
-#[path = "../common/server.rs"]
-mod server;
 mod store;
 mod wire;
 
@@ -45,9 +41,10 @@ use hyper::body::Incoming;
 use hyper::header::HeaderMap;
 use tower::Layer as _;
 
-use crate::args::Args;
+use crate::common::args::Args;
+use crate::common::server;
+use crate::common::server::Buckets;
 use crate::s3::{HOST_ID, Server};
-use crate::server::Buckets;
 
 /// The command line: `--listen`, `--allow-non-loopback` and `--vary` (examples/common/args.rs).
 fn command() -> clap::Command {
@@ -60,12 +57,7 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse_with(&command(), std::env::args_os()) {
-        Ok(args) => args,
-        // `--help` (exit 0) and refused command lines (exit 2), as clap prints them.
-        Err(err) => err.exit(),
-    };
-    server::run("s3_server", serve(args.listen, args.vary.into()))
+    server::main(&command(), serve)
 }
 
 async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
@@ -94,18 +86,8 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn the_command_line_is_well_formed() {
-        command().debug_assert();
-    }
-
-    #[test]
-    fn names_the_server_in_its_help() {
-        let err = Args::parse_with(&command(), ["s3_server", "--help"]).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("Usage: s3_server"), "{text}");
-        assert!(text.contains("ResponseVary"), "{text}");
+    fn the_command_line_names_the_server() {
+        crate::common::args::check_command(&super::command(), "ResponseVary");
     }
 }

@@ -6,13 +6,13 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-pub use crate::buckets::{Access, Acl};
+pub use crate::common::store::{Access, Acl};
 
 /// A bucket of [`Object`]s and its CORS document as it was sent.
-pub type Bucket = crate::buckets::Bucket<Object, Arc<StoredCors>>;
+pub type Bucket = crate::common::store::Bucket<Object, Arc<StoredCors>>;
 
 /// Every bucket.
-pub type Store = crate::buckets::Store<Object, Arc<StoredCors>>;
+pub type Store = crate::common::store::Store<Object, Arc<StoredCors>>;
 
 /// Which provider's API a CORS document was stored through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

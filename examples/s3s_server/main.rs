@@ -26,13 +26,9 @@
 
 #![forbid(unsafe_code)]
 
-#[path = "../common/args.rs"]
-mod args;
-#[path = "../common/store.rs"]
-mod buckets;
+#[path = "../common/mod.rs"]
+mod common;
 mod s3;
-#[path = "../common/server.rs"]
-mod server;
 mod store;
 mod transport;
 
@@ -47,9 +43,10 @@ use hyper::header::{HeaderMap, HeaderValue};
 use s3s::service::S3ServiceBuilder;
 use tower::Layer as _;
 
-use crate::args::Args;
+use crate::common::args::Args;
+use crate::common::server;
+use crate::common::server::Buckets;
 use crate::s3::{HOST_ID, Server};
-use crate::server::Buckets;
 use crate::transport::Transport;
 
 /// The command line: `--listen`, `--allow-non-loopback` and `--vary` (examples/common/args.rs).
@@ -62,11 +59,7 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::parse_with(&command(), std::env::args_os()) {
-        Ok(args) => args,
-        Err(err) => err.exit(),
-    };
-    server::run("s3s_server", serve(args.listen, args.vary.into()))
+    server::main(&command(), serve)
 }
 
 async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
@@ -103,18 +96,8 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn the_command_line_is_well_formed() {
-        command().debug_assert();
-    }
-
-    #[test]
-    fn names_the_server_in_its_help() {
-        let err = Args::parse_with(&command(), ["s3s_server", "--help"]).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("Usage: s3s_server"), "{text}");
-        assert!(text.contains("on s3s"), "{text}");
+    fn the_command_line_names_the_server() {
+        crate::common::args::check_command(&super::command(), "on s3s");
     }
 }

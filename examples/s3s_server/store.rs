@@ -7,13 +7,13 @@ use std::time::SystemTime;
 use bucket_cors::CorsConfiguration;
 use bytes::Bytes;
 
-pub use crate::buckets::{Access, Acl};
+pub use crate::common::store::{Access, Acl};
 
 /// A bucket of [`Object`]s and its CORS configuration.
-pub type Bucket = crate::buckets::Bucket<Object, CorsConfiguration>;
+pub type Bucket = crate::common::store::Bucket<Object, CorsConfiguration>;
 
 /// Every bucket.
-pub type Store = crate::buckets::Store<Object, CorsConfiguration>;
+pub type Store = crate::common::store::Store<Object, CorsConfiguration>;
 
 /// An object.
 #[derive(Debug, Clone)]
