@@ -309,6 +309,25 @@ fn byte_range(range: Option<&Range>, size: usize) -> S3Result<Option<(usize, usi
     Ok(Some((first, end - 1)))
 }
 
+/// ListObjects', ListObjectsV2's and ListObjectVersions' page (their inputs name these
+/// fields alike) starting after `$after`: `Server::list_page`'s page and listing, and the
+/// encoder of the keys.
+macro_rules! list_page {
+    ($server:expr, $request:expr, $after:expr) => {{
+        let input = &$request.input;
+        $server
+            .list_page(
+                signed(&$request),
+                &input.bucket,
+                input.prefix.as_deref(),
+                input.delimiter.as_deref(),
+                $after,
+                input.max_keys,
+            )
+            .map(|(page, listing)| (page, listing, encoder(input.encoding_type.as_ref())))
+    }};
+}
+
 /// GetObject's and HeadObject's answer (`$output`) for `$object`, of `$size` bytes, or the
 /// `$range` of it (`$length` bytes), with the fields only one of them sends.
 macro_rules! object_output {
@@ -467,15 +486,8 @@ impl S3 for Server {
         request: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         let input = &request.input;
-        let (page, listing) = self.list_page(
-            signed(&request),
-            &input.bucket,
-            input.prefix.as_deref(),
-            input.delimiter.as_deref(),
-            input.marker.as_deref().unwrap_or(""),
-            input.max_keys,
-        )?;
-        let encode = encoder(input.encoding_type.as_ref());
+        let (page, listing, encode) =
+            list_page!(self, request, input.marker.as_deref().unwrap_or(""))?;
         let contents = listing
             .objects
             .iter()
@@ -504,19 +516,15 @@ impl S3 for Server {
         request: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         let input = &request.input;
-        let (page, listing) = self.list_page(
-            signed(&request),
-            &input.bucket,
-            input.prefix.as_deref(),
-            input.delimiter.as_deref(),
+        let (page, listing, encode) = list_page!(
+            self,
+            request,
             input
                 .continuation_token
                 .as_deref()
                 .or(input.start_after.as_deref())
-                .unwrap_or(""),
-            input.max_keys,
+                .unwrap_or("")
         )?;
-        let encode = encoder(input.encoding_type.as_ref());
         let with_owner = input.fetch_owner == Some(true);
         let contents: Vec<_> = listing
             .objects
@@ -547,15 +555,8 @@ impl S3 for Server {
         request: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
         let input = &request.input;
-        let (page, listing) = self.list_page(
-            signed(&request),
-            &input.bucket,
-            input.prefix.as_deref(),
-            input.delimiter.as_deref(),
-            input.key_marker.as_deref().unwrap_or(""),
-            input.max_keys,
-        )?;
-        let encode = encoder(input.encoding_type.as_ref());
+        let (page, listing, encode) =
+            list_page!(self, request, input.key_marker.as_deref().unwrap_or(""))?;
         let versions = listing
             .objects
             .iter()
