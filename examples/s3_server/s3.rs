@@ -640,15 +640,11 @@ impl Server {
 
     /// The page of a bucket ListObjects and ListObjectVersions answer: its objects, each as
     /// `object` writes it (with its key encoded), its common prefixes, and where it ends.
-    #[allow(clippy::too_many_arguments)]
     fn list(
         &self,
         bucket: &str,
-        prefix: &str,
-        delimiter: Option<&str>,
+        query: &ListQuery<'_>,
         after: &str,
-        max_keys: usize,
-        encode: &dyn Fn(&str) -> String,
         mut object: impl FnMut(&mut String, &str, &Object),
     ) -> Result<Listed, S3Error> {
         let store = self.store.lock();
@@ -656,7 +652,13 @@ impl Server {
             .get(bucket)
             .ok_or_else(|| S3Error::no_such_bucket(bucket))?
             .objects;
-        let page = Page::walk(objects, prefix, delimiter, after, max_keys);
+        let page = Page::walk(
+            objects,
+            query.prefix,
+            query.delimiter,
+            after,
+            query.max_keys,
+        );
         let mut listed = Listed {
             objects: String::new(),
             prefixes: String::new(),
@@ -666,8 +668,10 @@ impl Server {
         };
         for entry in &page.entries {
             match entry {
-                Entry::Prefix(common) => common_prefix(&mut listed.prefixes, &encode(common)),
-                Entry::Object(key, found) => object(&mut listed.objects, &encode(key), found),
+                Entry::Prefix(common) => {
+                    common_prefix(&mut listed.prefixes, &query.encode(common));
+                }
+                Entry::Object(key, found) => object(&mut listed.objects, &query.encode(key), found),
             }
         }
         Ok(listed)
@@ -677,10 +681,7 @@ impl Server {
         self.authorize(call, bucket, Access::Read)?;
         let q = &call.query;
         let v2 = q.get("list-type") == Some("2");
-        let prefix = q.get("prefix").unwrap_or("");
-        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = max_keys(q)?;
-        let url_encoding = url_encoding(q)?;
+        let list = ListQuery::read(q)?;
         let start_after = if v2 {
             q.get("continuation-token")
                 .or_else(|| q.get("start-after"))
@@ -688,32 +689,24 @@ impl Server {
         } else {
             q.get("marker").unwrap_or("")
         };
-        let encode = |text: &str| encode_key(text, url_encoding);
+        let encode = |text: &str| list.encode(text);
         let with_owner = !v2 || q.get("fetch-owner") == Some("true");
-        let listed = self.list(
-            bucket,
-            prefix,
-            delimiter,
-            start_after,
-            max_keys,
-            &encode,
-            |out, key, object| {
-                out.push_str("<Contents>");
-                element(out, "Key", key);
-                object_facts(out, object);
-                if with_owner {
-                    owner(out);
-                }
-                element(out, "StorageClass", "STANDARD");
-                out.push_str("</Contents>");
-            },
-        )?;
+        let listed = self.list(bucket, &list, start_after, |out, key, object| {
+            out.push_str("<Contents>");
+            element(out, "Key", key);
+            object_facts(out, object);
+            if with_owner {
+                owner(out);
+            }
+            element(out, "StorageClass", "STANDARD");
+            out.push_str("</Contents>");
+        })?;
 
         let root = "ListBucketResult";
         let mut out =
             format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">");
         element(&mut out, "Name", bucket);
-        element(&mut out, "Prefix", &encode(prefix));
+        element(&mut out, "Prefix", &encode(list.prefix));
         if v2 {
             if let Some(token) = q.get("continuation-token") {
                 element(&mut out, "ContinuationToken", token);
@@ -725,17 +718,11 @@ impl Server {
         } else {
             element(&mut out, "Marker", &encode(start_after));
         }
-        page_facts(
-            &mut out,
-            max_keys,
-            delimiter,
-            url_encoding,
-            listed.truncated,
-        );
+        list.write_facts(&mut out, listed.truncated);
         if let Some(last) = &listed.next {
             if v2 {
                 element(&mut out, "NextContinuationToken", last);
-            } else if delimiter.is_some() {
+            } else if list.delimiter.is_some() {
                 element(&mut out, "NextMarker", &encode(last));
             }
         }
@@ -752,10 +739,7 @@ impl Server {
     fn list_versions(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
         self.authorize(call, bucket, Access::Read)?;
         let q = &call.query;
-        let prefix = q.get("prefix").unwrap_or("");
-        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = max_keys(q)?;
-        let url_encoding = url_encoding(q)?;
+        let list = ListQuery::read(q)?;
         let key_marker = q.get("key-marker").unwrap_or("");
         let version_marker = q.get("version-id-marker").unwrap_or("");
         if key_marker.is_empty() && !version_marker.is_empty() {
@@ -767,44 +751,30 @@ impl Server {
             .with("ArgumentName", "version-id-marker")
             .with("ArgumentValue", version_marker));
         }
-        let encode = |text: &str| encode_key(text, url_encoding);
-        let listed = self.list(
-            bucket,
-            prefix,
-            delimiter,
-            key_marker,
-            max_keys,
-            &encode,
-            |out, key, object| {
-                out.push_str("<Version>");
-                element(out, "Key", key);
-                element(out, "VersionId", "null");
-                element(out, "IsLatest", "true");
-                object_facts(out, object);
-                element(out, "StorageClass", "STANDARD");
-                owner(out);
-                out.push_str("</Version>");
-            },
-        )?;
+        let encode = |text: &str| list.encode(text);
+        let listed = self.list(bucket, &list, key_marker, |out, key, object| {
+            out.push_str("<Version>");
+            element(out, "Key", key);
+            element(out, "VersionId", "null");
+            element(out, "IsLatest", "true");
+            object_facts(out, object);
+            element(out, "StorageClass", "STANDARD");
+            owner(out);
+            out.push_str("</Version>");
+        })?;
 
         let mut out = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult xmlns=\"{NAMESPACE}\">"
         );
         element(&mut out, "Name", bucket);
-        element(&mut out, "Prefix", &encode(prefix));
+        element(&mut out, "Prefix", &encode(list.prefix));
         element(&mut out, "KeyMarker", &encode(key_marker));
         element(&mut out, "VersionIdMarker", version_marker);
         if let Some(next) = &listed.next {
             element(&mut out, "NextKeyMarker", &encode(next));
             element(&mut out, "NextVersionIdMarker", "null");
         }
-        page_facts(
-            &mut out,
-            max_keys,
-            delimiter,
-            url_encoding,
-            listed.truncated,
-        );
+        list.write_facts(&mut out, listed.truncated);
         out.push_str(&listed.objects);
         out.push_str(&listed.prefixes);
         out.push_str("</ListVersionsResult>");
@@ -1035,22 +1005,45 @@ fn object_facts(out: &mut String, object: &Object) {
     element(out, "Size", &object.body.len().to_string());
 }
 
-/// A listing's `MaxKeys`, `Delimiter`, `EncodingType` and `IsTruncated`.
-fn page_facts(
-    out: &mut String,
+/// What ListObjects (v1 and v2) and ListObjectVersions read alike from the query.
+#[derive(Debug, Clone, Copy)]
+struct ListQuery<'q> {
+    /// `prefix`, empty when not given.
+    prefix: &'q str,
+    /// `delimiter`, when given and not empty.
+    delimiter: Option<&'q str>,
+    /// `max-keys`.
     max_keys: usize,
-    delimiter: Option<&str>,
+    /// Whether `encoding-type=url` was given.
     url_encoding: bool,
-    truncated: bool,
-) {
-    element(out, "MaxKeys", &max_keys.to_string());
-    if let Some(delimiter) = delimiter {
-        element(out, "Delimiter", &encode_key(delimiter, url_encoding));
+}
+
+impl<'q> ListQuery<'q> {
+    fn read(q: &'q Query) -> Result<Self, S3Error> {
+        Ok(ListQuery {
+            prefix: q.get("prefix").unwrap_or(""),
+            delimiter: q.get("delimiter").filter(|d| !d.is_empty()),
+            max_keys: max_keys(q)?,
+            url_encoding: url_encoding(q)?,
+        })
     }
-    if url_encoding {
-        element(out, "EncodingType", "url");
+
+    /// A key or prefix as the listing writes it.
+    fn encode(&self, text: &str) -> String {
+        encode_key(text, self.url_encoding)
     }
-    element(out, "IsTruncated", bool_text(truncated));
+
+    /// The listing's `MaxKeys`, `Delimiter`, `EncodingType` and `IsTruncated`.
+    fn write_facts(&self, out: &mut String, truncated: bool) {
+        element(out, "MaxKeys", &self.max_keys.to_string());
+        if let Some(delimiter) = self.delimiter {
+            element(out, "Delimiter", &self.encode(delimiter));
+        }
+        if self.url_encoding {
+            element(out, "EncodingType", "url");
+        }
+        element(out, "IsTruncated", bool_text(truncated));
+    }
 }
 
 fn bool_text(value: bool) -> &'static str {
