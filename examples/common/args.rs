@@ -88,18 +88,6 @@ impl Args {
     }
 }
 
-/// Checks a server's command (from [`Args::command_for`]): well formed, and its `--help`
-/// names the server and says `fragment`.
-#[cfg(test)]
-pub fn check_command(command: &clap::Command, fragment: &str) {
-    command.clone().debug_assert();
-    let name = command.get_name();
-    let err = Args::parse_with(command, [name, "--help"]).unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains(&format!("Usage: {name}")), "{text}");
-    assert!(text.contains(fragment), "{text}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +110,28 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         command().debug_assert();
+    }
+
+    /// The including server's own command (`command()` in its main.rs): well formed, and its
+    /// `--help` names the server and gives its summary and its `--vary` help.
+    #[test]
+    fn the_servers_command_names_it() {
+        let command = crate::command();
+        command.clone().debug_assert();
+        let name = command.get_name();
+        let about = command.get_about().expect("a summary").to_string();
+        let vary = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "vary")
+            .and_then(|arg| arg.get_help())
+            .expect("--vary's help")
+            .to_string();
+        let text = Args::parse_with(&command, [name, "--help"])
+            .unwrap_err()
+            .to_string();
+        for said in [format!("Usage: {name}"), about, vary] {
+            assert!(text.contains(&said), "{said} missing from:\n{text}");
+        }
     }
 
     #[test]

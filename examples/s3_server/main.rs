@@ -83,11 +83,3 @@ async fn serve(addr: SocketAddr, vary: VaryPolicy) -> std::io::Result<()> {
     })
     .await
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_command_line_names_the_server() {
-        crate::common::args::check_command(&super::command(), "ResponseVary");
-    }
-}
