@@ -638,14 +638,50 @@ impl Server {
         Ok(response(204, Bytes::new()))
     }
 
+    /// The page of a bucket ListObjects and ListObjectVersions answer: its objects, each as
+    /// `object` writes it (with its key encoded), its common prefixes, and where it ends.
+    fn list(
+        &self,
+        bucket: &str,
+        query: &ListQuery<'_>,
+        after: &str,
+        mut object: impl FnMut(&mut String, &str, &Object),
+    ) -> Result<Listed, S3Error> {
+        let store = self.store.lock();
+        let objects = &store
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
+            .objects;
+        let page = Page::walk(
+            objects,
+            query.prefix,
+            query.delimiter,
+            after,
+            query.max_keys,
+        );
+        let mut listed = Listed {
+            objects: String::new(),
+            prefixes: String::new(),
+            count: page.entries.len(),
+            next: page.next_marker().map(str::to_owned),
+            truncated: page.truncated,
+        };
+        for entry in &page.entries {
+            match entry {
+                Entry::Prefix(common) => {
+                    common_prefix(&mut listed.prefixes, &query.encode(common));
+                }
+                Entry::Object(key, found) => object(&mut listed.objects, &query.encode(key), found),
+            }
+        }
+        Ok(listed)
+    }
+
     fn list_objects(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
         self.authorize(call, bucket, Access::Read)?;
         let q = &call.query;
         let v2 = q.get("list-type") == Some("2");
-        let prefix = q.get("prefix").unwrap_or("");
-        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = max_keys(q)?;
-        let url_encoding = url_encoding(q)?;
+        let list = ListQuery::read(q)?;
         let start_after = if v2 {
             q.get("continuation-token")
                 .or_else(|| q.get("start-after"))
@@ -653,48 +689,24 @@ impl Server {
         } else {
             q.get("marker").unwrap_or("")
         };
-        let encode = |text: &str| encode_key(text, url_encoding);
-
-        let store = self.store.lock();
-        let objects = &store
-            .get(bucket)
-            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
-            .objects;
-        let page = Page::walk(objects, prefix, delimiter, start_after, max_keys);
-        let mut contents = String::new();
-        let mut prefixes = String::new();
-        for entry in &page.entries {
-            match entry {
-                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
-                Entry::Object(key, object) => {
-                    contents.push_str("<Contents>");
-                    element(&mut contents, "Key", &encode(key));
-                    element(
-                        &mut contents,
-                        "LastModified",
-                        &iso_date(object.last_modified),
-                    );
-                    element(&mut contents, "ETag", &format!("\"{}\"", object.etag));
-                    element(&mut contents, "Size", &object.body.len().to_string());
-                    if !v2 || q.get("fetch-owner") == Some("true") {
-                        owner(&mut contents);
-                    }
-                    element(&mut contents, "StorageClass", "STANDARD");
-                    contents.push_str("</Contents>");
-                }
+        let encode = |text: &str| list.encode(text);
+        let with_owner = !v2 || q.get("fetch-owner") == Some("true");
+        let listed = self.list(bucket, &list, start_after, |out, key, object| {
+            out.push_str("<Contents>");
+            element(out, "Key", key);
+            object_facts(out, object);
+            if with_owner {
+                owner(out);
             }
-        }
-        let count = page.entries.len();
-        let next = page.next_marker().map(str::to_owned);
-        let truncated = page.truncated;
-        drop(page);
-        drop(store);
+            element(out, "StorageClass", "STANDARD");
+            out.push_str("</Contents>");
+        })?;
 
         let root = "ListBucketResult";
         let mut out =
             format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root} xmlns=\"{NAMESPACE}\">");
         element(&mut out, "Name", bucket);
-        element(&mut out, "Prefix", &encode(prefix));
+        element(&mut out, "Prefix", &encode(list.prefix));
         if v2 {
             if let Some(token) = q.get("continuation-token") {
                 element(&mut out, "ContinuationToken", token);
@@ -702,27 +714,20 @@ impl Server {
             if let Some(after) = q.get("start-after") {
                 element(&mut out, "StartAfter", &encode(after));
             }
-            element(&mut out, "KeyCount", &count.to_string());
+            element(&mut out, "KeyCount", &listed.count.to_string());
         } else {
             element(&mut out, "Marker", &encode(start_after));
         }
-        element(&mut out, "MaxKeys", &max_keys.to_string());
-        if let Some(delimiter) = delimiter {
-            element(&mut out, "Delimiter", &encode(delimiter));
-        }
-        if url_encoding {
-            element(&mut out, "EncodingType", "url");
-        }
-        element(&mut out, "IsTruncated", bool_text(truncated));
-        if let Some(last) = &next {
+        list.write_facts(&mut out, listed.truncated);
+        if let Some(last) = &listed.next {
             if v2 {
                 element(&mut out, "NextContinuationToken", last);
-            } else if delimiter.is_some() {
+            } else if list.delimiter.is_some() {
                 element(&mut out, "NextMarker", &encode(last));
             }
         }
-        out.push_str(&contents);
-        out.push_str(&prefixes);
+        out.push_str(&listed.objects);
+        out.push_str(&listed.prefixes);
         let _ = write!(out, "</{root}>");
         Ok(xml_response(200, out))
     }
@@ -734,10 +739,7 @@ impl Server {
     fn list_versions(&self, call: &Call<'_>, bucket: &str) -> Result<Response<Body>, S3Error> {
         self.authorize(call, bucket, Access::Read)?;
         let q = &call.query;
-        let prefix = q.get("prefix").unwrap_or("");
-        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = max_keys(q)?;
-        let url_encoding = url_encoding(q)?;
+        let list = ListQuery::read(q)?;
         let key_marker = q.get("key-marker").unwrap_or("");
         let version_marker = q.get("version-id-marker").unwrap_or("");
         if key_marker.is_empty() && !version_marker.is_empty() {
@@ -749,63 +751,32 @@ impl Server {
             .with("ArgumentName", "version-id-marker")
             .with("ArgumentValue", version_marker));
         }
-        let encode = |text: &str| encode_key(text, url_encoding);
-
-        let store = self.store.lock();
-        let objects = &store
-            .get(bucket)
-            .ok_or_else(|| S3Error::no_such_bucket(bucket))?
-            .objects;
-        let page = Page::walk(objects, prefix, delimiter, key_marker, max_keys);
-        let mut versions = String::new();
-        let mut prefixes = String::new();
-        for entry in &page.entries {
-            match entry {
-                Entry::Prefix(common) => common_prefix(&mut prefixes, &encode(common)),
-                Entry::Object(key, object) => {
-                    versions.push_str("<Version>");
-                    element(&mut versions, "Key", &encode(key));
-                    element(&mut versions, "VersionId", "null");
-                    element(&mut versions, "IsLatest", "true");
-                    element(
-                        &mut versions,
-                        "LastModified",
-                        &iso_date(object.last_modified),
-                    );
-                    element(&mut versions, "ETag", &format!("\"{}\"", object.etag));
-                    element(&mut versions, "Size", &object.body.len().to_string());
-                    element(&mut versions, "StorageClass", "STANDARD");
-                    owner(&mut versions);
-                    versions.push_str("</Version>");
-                }
-            }
-        }
-        let next = page.next_marker().map(str::to_owned);
-        let truncated = page.truncated;
-        drop(page);
-        drop(store);
+        let encode = |text: &str| list.encode(text);
+        let listed = self.list(bucket, &list, key_marker, |out, key, object| {
+            out.push_str("<Version>");
+            element(out, "Key", key);
+            element(out, "VersionId", "null");
+            element(out, "IsLatest", "true");
+            object_facts(out, object);
+            element(out, "StorageClass", "STANDARD");
+            owner(out);
+            out.push_str("</Version>");
+        })?;
 
         let mut out = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult xmlns=\"{NAMESPACE}\">"
         );
         element(&mut out, "Name", bucket);
-        element(&mut out, "Prefix", &encode(prefix));
+        element(&mut out, "Prefix", &encode(list.prefix));
         element(&mut out, "KeyMarker", &encode(key_marker));
         element(&mut out, "VersionIdMarker", version_marker);
-        if let Some(next) = &next {
+        if let Some(next) = &listed.next {
             element(&mut out, "NextKeyMarker", &encode(next));
             element(&mut out, "NextVersionIdMarker", "null");
         }
-        element(&mut out, "MaxKeys", &max_keys.to_string());
-        if let Some(delimiter) = delimiter {
-            element(&mut out, "Delimiter", &encode(delimiter));
-        }
-        if url_encoding {
-            element(&mut out, "EncodingType", "url");
-        }
-        element(&mut out, "IsTruncated", bool_text(truncated));
-        out.push_str(&versions);
-        out.push_str(&prefixes);
+        list.write_facts(&mut out, listed.truncated);
+        out.push_str(&listed.objects);
+        out.push_str(&listed.prefixes);
         out.push_str("</ListVersionsResult>");
         Ok(xml_response(200, out))
     }
@@ -1011,6 +982,68 @@ fn missing_content_md5() -> S3Error {
         "InvalidRequest",
         "Missing required header for this request: Content-MD5",
     )
+}
+
+/// A page of a bucket, written: see `Server::list`.
+struct Listed {
+    /// Each object's element.
+    objects: String,
+    /// The `<CommonPrefixes>` elements.
+    prefixes: String,
+    /// How many objects and common prefixes.
+    count: usize,
+    /// The last key or prefix of a truncated page.
+    next: Option<String>,
+    /// Whether more keys follow.
+    truncated: bool,
+}
+
+/// An object's `LastModified`, `ETag` and `Size` in a listing.
+fn object_facts(out: &mut String, object: &Object) {
+    element(out, "LastModified", &iso_date(object.last_modified));
+    element(out, "ETag", &format!("\"{}\"", object.etag));
+    element(out, "Size", &object.body.len().to_string());
+}
+
+/// What ListObjects (v1 and v2) and ListObjectVersions read alike from the query.
+#[derive(Debug, Clone, Copy)]
+struct ListQuery<'q> {
+    /// `prefix`, empty when not given.
+    prefix: &'q str,
+    /// `delimiter`, when given and not empty.
+    delimiter: Option<&'q str>,
+    /// `max-keys`.
+    max_keys: usize,
+    /// Whether `encoding-type=url` was given.
+    url_encoding: bool,
+}
+
+impl<'q> ListQuery<'q> {
+    fn read(q: &'q Query) -> Result<Self, S3Error> {
+        Ok(ListQuery {
+            prefix: q.get("prefix").unwrap_or(""),
+            delimiter: q.get("delimiter").filter(|d| !d.is_empty()),
+            max_keys: max_keys(q)?,
+            url_encoding: url_encoding(q)?,
+        })
+    }
+
+    /// A key or prefix as the listing writes it.
+    fn encode(&self, text: &str) -> String {
+        encode_key(text, self.url_encoding)
+    }
+
+    /// The listing's `MaxKeys`, `Delimiter`, `EncodingType` and `IsTruncated`.
+    fn write_facts(&self, out: &mut String, truncated: bool) {
+        element(out, "MaxKeys", &self.max_keys.to_string());
+        if let Some(delimiter) = self.delimiter {
+            element(out, "Delimiter", &self.encode(delimiter));
+        }
+        if self.url_encoding {
+            element(out, "EncodingType", "url");
+        }
+        element(out, "IsTruncated", bool_text(truncated));
+    }
 }
 
 fn bool_text(value: bool) -> &'static str {

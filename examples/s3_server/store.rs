@@ -1,59 +1,18 @@
-//! The in-memory state: buckets, their objects and their CORS configurations.
+//! The in-memory state: buckets, their objects and their CORS configurations (the buckets
+//! and their ACLs are examples/common/store.rs).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 
-/// A canned ACL given with `x-amz-acl` at CreateBucket. Without one, a bucket is open to
-/// every request, signed or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acl {
-    /// No ACL given: everyone may read and write.
-    Open,
-    /// `private`: anonymous requests are refused.
-    Private,
-    /// `public-read`: anonymous requests may read.
-    PublicRead,
-    /// `public-read-write`: anonymous requests may read and write objects.
-    PublicReadWrite,
-}
+pub use crate::common::store::{Access, Acl};
 
-impl Acl {
-    /// Reads an `x-amz-acl` value.
-    pub fn parse(value: &str) -> Option<Acl> {
-        match value {
-            "private" => Some(Acl::Private),
-            "public-read" => Some(Acl::PublicRead),
-            "public-read-write" => Some(Acl::PublicReadWrite),
-            _ => None,
-        }
-    }
+/// A bucket of [`Object`]s and its CORS document as it was sent.
+pub type Bucket = crate::common::store::Bucket<Object, Arc<StoredCors>>;
 
-    /// Whether an anonymous request may do this.
-    pub fn allows_anonymous(self, access: Access) -> bool {
-        match (self, access) {
-            (Acl::Open, _) => true,
-            (Acl::Private, _) => false,
-            (Acl::PublicRead, Access::Read) => true,
-            (Acl::PublicRead, _) => false,
-            (Acl::PublicReadWrite, Access::Admin) => false,
-            (Acl::PublicReadWrite, _) => true,
-        }
-    }
-}
-
-/// What a request does to a bucket, for the ACL check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Reads objects or lists them.
-    Read,
-    /// Writes or deletes objects.
-    Write,
-    /// Reads or changes the bucket's own settings (its CORS configuration among them).
-    Admin,
-}
+/// Every bucket.
+pub type Store = crate::common::store::Store<Object, Arc<StoredCors>>;
 
 /// Which provider's API a CORS document was stored through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,63 +45,4 @@ pub struct Object {
     /// The stored `Content-Type`, `Content-Encoding`, `Cache-Control`, `Content-Disposition`
     /// and `x-amz-meta-*` headers, names lower-cased.
     pub headers: Vec<(String, String)>,
-}
-
-/// A bucket.
-#[derive(Debug)]
-pub struct Bucket {
-    /// When it was created.
-    pub created: SystemTime,
-    /// Its canned ACL.
-    pub acl: Acl,
-    /// Its objects, by key.
-    pub objects: BTreeMap<String, Object>,
-    /// Its CORS configuration.
-    pub cors: Option<Arc<StoredCors>>,
-}
-
-impl Bucket {
-    /// A new, empty bucket.
-    pub fn new(acl: Acl) -> Self {
-        Bucket {
-            created: SystemTime::now(),
-            acl,
-            objects: BTreeMap::new(),
-            cors: None,
-        }
-    }
-}
-
-/// Every bucket, behind one lock. Requests hold it only to read or change the maps; the CORS
-/// layer never takes it.
-#[derive(Debug, Default)]
-pub struct Store {
-    buckets: Mutex<BTreeMap<String, Bucket>>,
-}
-
-impl Store {
-    /// Locks the buckets. A panic while the lock was held does not poison the example.
-    pub fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Bucket>> {
-        self.buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canned_acls_gate_anonymous_requests() {
-        use Access::*;
-        assert!(Acl::Open.allows_anonymous(Admin));
-        assert!(!Acl::Private.allows_anonymous(Read));
-        assert!(Acl::PublicRead.allows_anonymous(Read));
-        assert!(!Acl::PublicRead.allows_anonymous(Write));
-        assert!(Acl::PublicReadWrite.allows_anonymous(Write));
-        assert!(!Acl::PublicReadWrite.allows_anonymous(Admin));
-        assert_eq!(Acl::parse("public-read"), Some(Acl::PublicRead));
-        assert_eq!(Acl::parse("authenticated-read"), None);
-    }
 }

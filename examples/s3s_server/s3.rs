@@ -234,6 +234,44 @@ impl Server {
         Ok(())
     }
 
+    /// ListObjects', ListObjectsV2's and ListObjectVersions' page of a bucket the request
+    /// may read, and what it lists.
+    fn list_page<'a>(
+        &self,
+        signed: bool,
+        bucket: &str,
+        prefix: Option<&'a str>,
+        delimiter: Option<&'a str>,
+        after: &'a str,
+        given_max_keys: Option<i32>,
+    ) -> S3Result<(Page<'a>, Listing)> {
+        self.authorize(signed, bucket, Access::Read)?;
+        let page = Page {
+            prefix: prefix.unwrap_or(""),
+            delimiter: delimiter.filter(|d| !d.is_empty()),
+            after,
+            max_keys: max_keys(given_max_keys)?,
+        };
+        let listing = {
+            let store = self.store.lock();
+            list(store.get(bucket).ok_or_else(no_such_bucket)?, &page)
+        };
+        Ok((page, listing))
+    }
+
+    /// A bucket setting no bucket has (a policy, a lifecycle, Object Lock): once the request
+    /// may read the bucket's settings, S3's 404 `code`.
+    fn not_set<I, T>(
+        &self,
+        request: &S3Request<I>,
+        bucket: &str,
+        code: &str,
+        message: &str,
+    ) -> S3Result<T> {
+        self.authorize(signed(request), bucket, Access::Admin)?;
+        Err(error(code, message, 404))
+    }
+
     /// The object, for GetObject and HeadObject.
     fn object(&self, bucket: &str, key: &str) -> S3Result<Object> {
         self.store
@@ -269,6 +307,62 @@ fn byte_range(range: Option<&Range>, size: usize) -> S3Result<Option<(usize, usi
         ));
     }
     Ok(Some((first, end - 1)))
+}
+
+/// ListObjects', ListObjectsV2's and ListObjectVersions' page (their inputs name these
+/// fields alike) starting after `$after`: `Server::list_page`'s page and listing, and the
+/// encoder of the keys.
+macro_rules! list_page {
+    ($server:expr, $request:expr, $after:expr) => {{
+        let input = &$request.input;
+        $server
+            .list_page(
+                signed(&$request),
+                &input.bucket,
+                input.prefix.as_deref(),
+                input.delimiter.as_deref(),
+                $after,
+                input.max_keys,
+            )
+            .map(|(page, listing)| (page, listing, encoder(input.encoding_type.as_ref())))
+    }};
+}
+
+/// GetObject's and HeadObject's answer (`$output`) for `$object`, of `$size` bytes, or the
+/// `$range` of it (`$length` bytes), with the fields only one of them sends.
+macro_rules! object_output {
+    ($output:ident, $object:expr, $range:expr, $size:expr, $length:expr, { $($field:ident: $value:expr),* $(,)? }) => {{
+        let object: Object = $object;
+        let size: usize = $size;
+        $output {
+            accept_ranges: Some("bytes".to_owned()),
+            content_length: Some(size_of($length)),
+            content_range: $range.map(|(first, last)| format!("bytes {first}-{last}/{size}")),
+            $($field: $value,)*
+            cache_control: object.cache_control,
+            content_disposition: object.content_disposition,
+            content_encoding: object.content_encoding,
+            content_language: object.content_language,
+            content_type: Some(
+                object
+                    .content_type
+                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
+            ),
+            e_tag: Some(ETag::Strong(object.etag)),
+            last_modified: Some(Timestamp::from(object.last_modified)),
+            metadata: (!object.metadata.is_empty()).then_some(object.metadata),
+            ..$output::default()
+        }
+    }};
+}
+
+/// The answer, `206 Partial Content` when it is a range of the object.
+fn partial<T>(output: T, range: Option<(usize, usize)>) -> S3Response<T> {
+    let mut response = S3Response::new(output);
+    if range.is_some() {
+        response.status = Some(hyper::StatusCode::PARTIAL_CONTENT);
+    }
+    response
 }
 
 fn size_of(bytes: usize) -> i64 {
@@ -392,18 +486,8 @@ impl S3 for Server {
         request: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         let input = &request.input;
-        self.authorize(signed(&request), &input.bucket, Access::Read)?;
-        let page = Page {
-            prefix: input.prefix.as_deref().unwrap_or(""),
-            delimiter: input.delimiter.as_deref().filter(|d| !d.is_empty()),
-            after: input.marker.as_deref().unwrap_or(""),
-            max_keys: max_keys(input.max_keys)?,
-        };
-        let listing = {
-            let store = self.store.lock();
-            list(store.get(&input.bucket).ok_or_else(no_such_bucket)?, &page)
-        };
-        let encode = encoder(input.encoding_type.as_ref());
+        let (page, listing, encode) =
+            list_page!(self, request, input.marker.as_deref().unwrap_or(""))?;
         let contents = listing
             .objects
             .iter()
@@ -432,22 +516,15 @@ impl S3 for Server {
         request: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         let input = &request.input;
-        self.authorize(signed(&request), &input.bucket, Access::Read)?;
-        let page = Page {
-            prefix: input.prefix.as_deref().unwrap_or(""),
-            delimiter: input.delimiter.as_deref().filter(|d| !d.is_empty()),
-            after: input
+        let (page, listing, encode) = list_page!(
+            self,
+            request,
+            input
                 .continuation_token
                 .as_deref()
                 .or(input.start_after.as_deref())
-                .unwrap_or(""),
-            max_keys: max_keys(input.max_keys)?,
-        };
-        let listing = {
-            let store = self.store.lock();
-            list(store.get(&input.bucket).ok_or_else(no_such_bucket)?, &page)
-        };
-        let encode = encoder(input.encoding_type.as_ref());
+                .unwrap_or("")
+        )?;
         let with_owner = input.fetch_owner == Some(true);
         let contents: Vec<_> = listing
             .objects
@@ -478,18 +555,8 @@ impl S3 for Server {
         request: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
         let input = &request.input;
-        self.authorize(signed(&request), &input.bucket, Access::Read)?;
-        let page = Page {
-            prefix: input.prefix.as_deref().unwrap_or(""),
-            delimiter: input.delimiter.as_deref().filter(|d| !d.is_empty()),
-            after: input.key_marker.as_deref().unwrap_or(""),
-            max_keys: max_keys(input.max_keys)?,
-        };
-        let listing = {
-            let store = self.store.lock();
-            list(store.get(&input.bucket).ok_or_else(no_such_bucket)?, &page)
-        };
-        let encode = encoder(input.encoding_type.as_ref());
+        let (page, listing, encode) =
+            list_page!(self, request, input.key_marker.as_deref().unwrap_or(""))?;
         let versions = listing
             .objects
             .iter()
@@ -590,30 +657,11 @@ impl S3 for Server {
             Some((first, last)) => object.body.slice(first..=last),
             None => object.body.clone(),
         };
-        let output = GetObjectOutput {
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(size_of(content.len())),
-            content_range: range.map(|(first, last)| format!("bytes {first}-{last}/{size}")),
+        let length = content.len();
+        let output = object_output!(GetObjectOutput, object, range, size, length, {
             body: Some(StreamingBlob::from(Body::from(content))),
-            cache_control: object.cache_control,
-            content_disposition: object.content_disposition,
-            content_encoding: object.content_encoding,
-            content_language: object.content_language,
-            content_type: Some(
-                object
-                    .content_type
-                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
-            ),
-            e_tag: Some(ETag::Strong(object.etag)),
-            last_modified: Some(Timestamp::from(object.last_modified)),
-            metadata: (!object.metadata.is_empty()).then_some(object.metadata),
-            ..GetObjectOutput::default()
-        };
-        let mut response = S3Response::new(output);
-        if range.is_some() {
-            response.status = Some(hyper::StatusCode::PARTIAL_CONTENT);
-        }
-        Ok(response)
+        });
+        Ok(partial(output, range))
     }
 
     async fn head_object(
@@ -626,29 +674,8 @@ impl S3 for Server {
         let size = object.body.len();
         let range = byte_range(input.range.as_ref(), size)?;
         let length = range.map_or(size, |(first, last)| last - first + 1);
-        let output = HeadObjectOutput {
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(size_of(length)),
-            content_range: range.map(|(first, last)| format!("bytes {first}-{last}/{size}")),
-            cache_control: object.cache_control,
-            content_disposition: object.content_disposition,
-            content_encoding: object.content_encoding,
-            content_language: object.content_language,
-            content_type: Some(
-                object
-                    .content_type
-                    .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned()),
-            ),
-            e_tag: Some(ETag::Strong(object.etag)),
-            last_modified: Some(Timestamp::from(object.last_modified)),
-            metadata: (!object.metadata.is_empty()).then_some(object.metadata),
-            ..HeadObjectOutput::default()
-        };
-        let mut response = S3Response::new(output);
-        if range.is_some() {
-            response.status = Some(hyper::StatusCode::PARTIAL_CONTENT);
-        }
-        Ok(response)
+        let output = object_output!(HeadObjectOutput, object, range, size, length, {});
+        Ok(partial(output, range))
     }
 
     async fn delete_object(
@@ -772,24 +799,24 @@ impl S3 for Server {
         &self,
         request: S3Request<GetBucketPolicyInput>,
     ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "NoSuchBucketPolicy",
             "The bucket policy does not exist",
-            404,
-        ))
+        )
     }
 
     async fn get_bucket_lifecycle_configuration(
         &self,
         request: S3Request<GetBucketLifecycleConfigurationInput>,
     ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "NoSuchLifecycleConfiguration",
             "The lifecycle configuration does not exist",
-            404,
-        ))
+        )
     }
 
     /// No bucket has Object Lock.
@@ -797,12 +824,12 @@ impl S3 for Server {
         &self,
         request: S3Request<GetObjectLockConfigurationInput>,
     ) -> S3Result<S3Response<GetObjectLockConfigurationOutput>> {
-        self.authorize(signed(&request), &request.input.bucket, Access::Admin)?;
-        Err(error(
+        self.not_set(
+            &request,
+            &request.input.bucket,
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",
-            404,
-        ))
+        )
     }
 
     /// PutBucketCors: s3s's parsed document is converted with the crate's `TryFrom`,

@@ -74,34 +74,39 @@ pub struct Refused {
 }
 
 impl Refused {
-    const INCOMPLETE: Refused = Refused {
-        code: "IncompleteBody",
-        message: "The request body terminated unexpectedly",
-        status: 400,
-    };
-    const TOO_LARGE: Refused = Refused {
-        code: "EntityTooLarge",
-        message: "Your proposed upload exceeds the maximum allowed size",
-        status: 400,
-    };
+    const fn new(code: &'static str, message: &'static str, status: u16) -> Refused {
+        Refused {
+            code,
+            message,
+            status,
+        }
+    }
+
+    const INCOMPLETE: Refused = Refused::new(
+        "IncompleteBody",
+        "The request body terminated unexpectedly",
+        400,
+    );
+    const TOO_LARGE: Refused = Refused::new(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        400,
+    );
     /// s3s decodes an invalid `%` escape in the path as it stands.
-    const INVALID_URI: Refused = Refused {
-        code: "InvalidURI",
-        message: "Couldn't parse the specified URI.",
-        status: 400,
-    };
+    const INVALID_URI: Refused =
+        Refused::new("InvalidURI", "Couldn't parse the specified URI.", 400);
     /// s3s takes an invalid `%` escape in the query as it stands.
-    const INVALID_QUERY: Refused = Refused {
-        code: "InvalidArgument",
-        message: "The query string could not be decoded.",
-        status: 400,
-    };
+    const INVALID_QUERY: Refused = Refused::new(
+        "InvalidArgument",
+        "The query string could not be decoded.",
+        400,
+    );
     /// s3s answers another method `501 NotImplemented`.
-    const METHOD_NOT_ALLOWED: Refused = Refused {
-        code: "MethodNotAllowed",
-        message: "The specified method is not allowed against this resource.",
-        status: 405,
-    };
+    const METHOD_NOT_ALLOWED: Refused = Refused::new(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        405,
+    );
 
     /// The answer, in the shape of s3s's own error answers.
     fn response(self) -> Response<Body> {
