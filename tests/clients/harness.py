@@ -291,3 +291,24 @@ def endpoint():
         yield Endpoint(url)
     finally:
         stop_server(process)
+
+
+def error_of(call):
+    """The error response of a boto3 call that must fail with a ClientError."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response
+
+
+def record_events(s3, event, pick):
+    """Records pick(keyword arguments) of every boto3 event named `event` on this client."""
+    seen = []
+
+    def record(**kwargs):
+        seen.append(pick(kwargs))
+
+    s3.meta.events.register(event, record)
+    return seen

@@ -11,6 +11,8 @@ from harness import (
     SAMPLES,
     assert_given_back,
     content_md5,
+    error_of,
+    record_events,
     require_tool,
     rules_to_xml,
     xml_to_rules,
@@ -19,7 +21,6 @@ from harness import (
 try:
     import boto3
     import botocore.config
-    from botocore.exceptions import ClientError
 except ImportError:  # reported, as a failure, by the fixture
     boto3 = None
 
@@ -47,13 +48,7 @@ def bucket(s3, endpoint):
 
 def capture_bodies(s3, operation):
     """Records the body of every request boto3 sends for an operation."""
-    bodies = []
-
-    def record(request, **_):
-        bodies.append(request.body)
-
-    s3.meta.events.register(f"before-send.s3.{operation}", record)
-    return bodies
+    return record_events(s3, f"before-send.s3.{operation}", lambda kw: kw["request"].body)
 
 
 def with_header(s3, operation, name, value):
@@ -66,12 +61,6 @@ def with_header(s3, operation, name, value):
 
 def without_header(s3, operation, add):
     s3.meta.events.unregister(f"before-sign.s3.{operation}", add)
-
-
-def error_of(call):
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response
 
 
 ODD_ORDER = {

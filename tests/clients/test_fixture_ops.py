@@ -13,12 +13,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness import require_tool
+from harness import error_of, record_events, require_tool
 
 try:
     import boto3
     import botocore.config
-    from botocore.exceptions import ClientError
 except ImportError:  # reported, as a failure, by the fixture
     boto3 = None
 
@@ -54,21 +53,11 @@ def bucket(s3, endpoint):
     return name
 
 
-def error_of(call):
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response
-
-
 def raw_bodies(s3, operation):
     """Records the raw body of every answer to an operation (before boto3 parses it)."""
-    bodies = []
-
-    def record(http_response, **_):
-        bodies.append(http_response.content)
-
-    s3.meta.events.register(f"after-call.s3.{operation}", record)
-    return bodies
+    return record_events(
+        s3, f"after-call.s3.{operation}", lambda kw: kw["http_response"].content
+    )
 
 
 def put(s3, bucket, keys):
