@@ -7,12 +7,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use bucket_cors::adapter::http::{request, write_headers};
-use bucket_cors::{
-    CorsConfiguration, CorsEngine, Decision, Dialect, EngineOptions, ResourceType,
-    ValidationOptions, VaryPolicy,
-};
-use cors_fuzz::headers::{Value, plain_view, text, value, vary_tokens};
-use cors_fuzz::repair;
+use bucket_cors::{CorsConfiguration, Decision, ResourceType};
+use cors_fuzz::headers::{Value, compile_for, plain_view, text, value, vary_tokens};
 use http::Method;
 use http::header::{self, HeaderMap, HeaderName};
 use libfuzzer_sys::fuzz_target;
@@ -55,25 +51,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = Input::arbitrary(&mut u) else {
         return;
     };
-    repair(&mut config, Dialect::S3, false);
-    let policy = [
-        VaryPolicy::S3,
-        VaryPolicy::Always,
-        VaryPolicy::ResponseVary,
-        VaryPolicy::S3,
-    ][usize::from(input.flags & 3)];
-    let options = EngineOptions::s3()
-        .validation(ValidationOptions::s3())
-        .vary(policy);
-    let Ok(engine) = CorsEngine::compile_with(&config, &options) else {
+    let Some((engine, pool)) = compile_for(&mut config, input.flags) else {
         return;
     };
-    let pool: Vec<&str> = config
-        .rules
-        .iter()
-        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
-        .map(String::as_str)
-        .collect();
     let mut headers = HeaderMap::new();
     for entry in input.entries.iter().take(64) {
         let name = NAMES[usize::from(entry.name) % NAMES.len()].clone();

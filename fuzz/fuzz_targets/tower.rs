@@ -25,11 +25,8 @@ use bucket_cors::tower::{
     CorsLayer, DEFAULT_HOST_ID, PathStyle, Policy, PolicyLookup, PolicyStore, RequestId,
     ResolveBucket, VirtualHosted,
 };
-use bucket_cors::{
-    CorsConfiguration, CorsEngine, Decision, Dialect, EngineOptions, ValidationOptions, VaryPolicy,
-};
-use cors_fuzz::headers::{Value, plain_view, text, value, vary_tokens};
-use cors_fuzz::repair;
+use bucket_cors::{CorsConfiguration, CorsEngine, Decision};
+use cors_fuzz::headers::{Value, compile_for, plain_view, text, value, vary_tokens};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Uri};
 use libfuzzer_sys::fuzz_target;
@@ -147,25 +144,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = Input::arbitrary(&mut u) else {
         return;
     };
-    repair(&mut config, Dialect::S3, false);
-    let policy = [
-        VaryPolicy::S3,
-        VaryPolicy::Always,
-        VaryPolicy::ResponseVary,
-        VaryPolicy::S3,
-    ][usize::from(input.flags & 3)];
-    let options = EngineOptions::s3()
-        .validation(ValidationOptions::s3())
-        .vary(policy);
-    let Ok(engine) = CorsEngine::compile_with(&config, &options) else {
+    let Some((engine, pool)) = compile_for(&mut config, input.flags) else {
         return;
     };
-    let pool: Vec<&str> = config
-        .rules
-        .iter()
-        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
-        .map(String::as_str)
-        .collect();
 
     let store = PolicyStore::new();
     store.put("b0", engine);

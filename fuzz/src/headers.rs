@@ -3,7 +3,10 @@
 
 use arbitrary::Arbitrary;
 use bucket_cors::adapter::http::UNDECODABLE;
-use bucket_cors::{CorsRequest, HeaderLines, ResourceType};
+use bucket_cors::{
+    CorsConfiguration, CorsEngine, CorsRequest, Dialect, EngineOptions, HeaderLines,
+    ResourceType, ValidationOptions, VaryPolicy,
+};
 use http::header::{self, HeaderMap, HeaderValue};
 
 /// A header value from fuzz input.
@@ -16,6 +19,33 @@ pub enum Value {
     /// A byte repeated up to 128 KiB times.
     Huge(u8, u16),
     Empty,
+}
+
+/// Repairs an arbitrary configuration into one S3 accepts and compiles it with the `Vary`
+/// policy the low two bits of `flags` pick; with it, the configuration's own origins and
+/// header names, which [`Value::FromConfig`] draws from.
+pub fn compile_for(
+    config: &mut CorsConfiguration,
+    flags: u8,
+) -> Option<(CorsEngine, Vec<&str>)> {
+    crate::repair(config, Dialect::S3, false);
+    let policy = [
+        VaryPolicy::S3,
+        VaryPolicy::Always,
+        VaryPolicy::ResponseVary,
+        VaryPolicy::S3,
+    ][usize::from(flags & 3)];
+    let options = EngineOptions::s3()
+        .validation(ValidationOptions::s3())
+        .vary(policy);
+    let engine = CorsEngine::compile_with(config, &options).ok()?;
+    let pool = config
+        .rules
+        .iter()
+        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
+        .map(String::as_str)
+        .collect();
+    Some((engine, pool))
 }
 
 /// A header value as the engine reads it (the adapter's documented reading).
