@@ -2,104 +2,20 @@
 //! contracts, on the shipped sample configurations and on the S3 vectors.
 #![cfg(feature = "cli")]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use bucket_cors::{CorsConfiguration, Format};
 use serde_json::Value;
 
+mod command;
 mod vectors;
+
+use command::{ROOT, TempFile, run, run_with_stdin};
 
 use vectors::{Kind, Vector};
 
-const EXE: &str = env!("CARGO_BIN_EXE_bucket-cors");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
-
-    /// A usage or input error: exit 2, nothing on stdout, one clear line on stderr.
-    fn assert_one_line_error(&self, containing: &str) {
-        assert_eq!(self.code, 2, "{self:?}");
-        assert_eq!(self.stdout, "", "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
-        assert!(self.stderr.starts_with("bucket-cors: "), "{self:?}");
-        assert!(
-            self.stderr.contains(containing),
-            "{containing:?} in {self:?}"
-        );
-        assert!(!self.stderr.contains("panicked"), "{self:?}");
-        assert!(!self.stderr.contains("RUST_BACKTRACE"), "{self:?}");
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, b"")
-}
-
-fn run_with_stdin(args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(EXE)
-        .args(args)
-        .current_dir(ROOT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the bucket-cors binary runs");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    // The command may stop reading early (it reads at most 64 KiB + 1); a broken pipe here
-    // is expected.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
 fn sample(name: &str) -> String {
     format!("tests/data/samples/{name}")
-}
-
-/// A file in the temporary directory, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, bytes: &[u8]) -> TempFile {
-        let path =
-            std::env::temp_dir().join(format!("bucket-cors-cli-{}-{name}", std::process::id()));
-        std::fs::write(&path, bytes).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// What each shipped sample is: detected format, S3-valid, and its lint codes by rule.

@@ -17,8 +17,9 @@ use bucket_cors::{CorsConfiguration, CorsEngine, CorsRequest, CorsRule, Decision
 use md5::Digest as _;
 use serde_json::Value;
 
-const EXE: &str = env!("CARGO_BIN_EXE_bucket-cors");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+mod command;
+
+use command::{ROOT, Run, TempFile, run};
 
 /// The policy of the peers: two origins on rule 0, a second rule for the same origin with
 /// other methods, and a pattern.
@@ -46,67 +47,6 @@ const POLICY: &str = r#"<CORSConfiguration>
 </CORSConfiguration>
 "#;
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
-
-    fn assert_one_line_error(&self, containing: &str) {
-        assert_eq!(self.code, 2, "{self:?}");
-        assert_eq!(self.stdout, "", "{self:?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
-        assert!(self.stderr.starts_with("bucket-cors: "), "{self:?}");
-        assert!(
-            self.stderr.contains(containing),
-            "{containing:?} in {self:?}"
-        );
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    let output = Command::new(EXE)
-        .args(args)
-        .current_dir(ROOT)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the bucket-cors binary runs");
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// A file in the temporary directory, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(name: &str, bytes: &[u8]) -> TempFile {
-        let path =
-            std::env::temp_dir().join(format!("bucket-cors-probe-{}-{name}", std::process::id()));
-        std::fs::write(&path, bytes).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 fn probe(url: &str, config: &str, extra: &[&str]) -> Run {
     let mut args = vec!["probe", url, "--config", config, "--rate", "1000", "--json"];
     args.extend_from_slice(extra);
@@ -132,7 +72,7 @@ fn s3_server_exe() -> PathBuf {
             "build",
             "--quiet",
             "--features",
-            "http",
+            "tower",
             "--example",
             "s3_server",
         ])
