@@ -3,7 +3,6 @@
 //! run so the ratios compare like with like.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use bucket_cors::CorsEngine;
 use bucket_cors::http::HeaderTable;
@@ -98,16 +97,9 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = end_to_end::criterion_config();
     targets = decision, end_to_end
 }
 criterion_main!(benches);

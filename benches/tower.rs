@@ -9,7 +9,6 @@
 use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::hint::black_box;
-use std::time::Duration;
 
 use bucket_cors::tower::PolicyStore;
 use bucket_cors::{CorsConfiguration, CorsEngine, CorsRule};
@@ -141,16 +140,9 @@ fn overhead(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(50)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = end_to_end::criterion_config();
     targets = overhead
 }
 

@@ -66,3 +66,12 @@ pub fn poll_once<F: Future>(future: F) -> F::Output {
         Poll::Pending => unreachable!("the inner service is ready at once"),
     }
 }
+
+/// The criterion settings of the request benchmarks (`benches/evaluate.rs`,
+/// `benches/tower.rs`): short warm-up and measurement, 50 samples.
+pub fn criterion_config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
