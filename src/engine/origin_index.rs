@@ -53,25 +53,7 @@ impl FxHasher {
 impl Hasher for FxHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        // Whole words, then the last (possibly overlapping) word: no byte loop. Keys of
-        // different lengths also differ in the length prefix `Hash for [u8]` writes first.
-        if bytes.len() < 8 {
-            if !bytes.is_empty() {
-                self.add(short_word(bytes));
-            }
-            return;
-        }
-        let mut rest = bytes;
-        while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
-            if tail.is_empty() {
-                break;
-            }
-            self.add(u64::from_le_bytes(*chunk));
-            rest = tail;
-        }
-        if let Some(last) = bytes.last_chunk::<8>() {
-            self.add(u64::from_le_bytes(*last));
-        }
+        for_each_word(bytes, |word| self.add(word));
     }
 
     #[inline]
@@ -180,27 +162,36 @@ impl SpanTable {
 /// whole little-endian words.
 #[inline]
 fn hash_key<const LOWER: bool>(key: &[u8]) -> u64 {
-    let word = |w: u64| if LOWER { lower_word(w) } else { w };
     let mut hasher = FxHasher::default();
     hasher.add(key.len() as u64);
-    if key.len() < 8 {
-        if !key.is_empty() {
-            hasher.add(word(short_word(key)));
+    for_each_word(key, |word| {
+        hasher.add(if LOWER { lower_word(word) } else { word });
+    });
+    hasher.finish()
+}
+
+/// Calls `f` with the words of `bytes`, little-endian: whole words, then the last (possibly
+/// overlapping) word, or one zero-padded word for fewer than 8 bytes, none for none; no byte
+/// loop. Keys of different lengths also differ in the length hashed before them.
+#[inline(always)]
+fn for_each_word(bytes: &[u8], mut f: impl FnMut(u64)) {
+    if bytes.len() < 8 {
+        if !bytes.is_empty() {
+            f(short_word(bytes));
         }
-        return hasher.finish();
+        return;
     }
-    let mut rest = key;
+    let mut rest = bytes;
     while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
         if tail.is_empty() {
             break;
         }
-        hasher.add(word(u64::from_le_bytes(*chunk)));
+        f(u64::from_le_bytes(*chunk));
         rest = tail;
     }
-    if let Some(last) = key.last_chunk::<8>() {
-        hasher.add(word(u64::from_le_bytes(*last)));
+    if let Some(last) = bytes.last_chunk::<8>() {
+        f(u64::from_le_bytes(*last));
     }
-    hasher.finish()
 }
 
 /// ASCII upper-case letters of a word made lower case (other bytes kept).
