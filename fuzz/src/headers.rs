@@ -5,7 +5,7 @@ use arbitrary::Arbitrary;
 use bucket_cors::adapter::http::UNDECODABLE;
 use bucket_cors::{
     CorsConfiguration, CorsEngine, CorsRequest, Dialect, EngineOptions, HeaderLines,
-    ResourceType, ValidationOptions, VaryPolicy,
+    ResourceType, ValidationOptions,
 };
 use http::header::{self, HeaderMap, HeaderValue};
 
@@ -29,15 +29,9 @@ pub fn compile_for(
     flags: u8,
 ) -> Option<(CorsEngine, Vec<&str>)> {
     crate::repair(config, Dialect::S3, false);
-    let policy = [
-        VaryPolicy::S3,
-        VaryPolicy::Always,
-        VaryPolicy::ResponseVary,
-        VaryPolicy::S3,
-    ][usize::from(flags & 3)];
     let options = EngineOptions::s3()
         .validation(ValidationOptions::s3())
-        .vary(policy);
+        .vary(crate::vary_policy(flags));
     let engine = CorsEngine::compile_with(config, &options).ok()?;
     let pool = config
         .rules

@@ -485,6 +485,16 @@ pub fn repair(config: &mut CorsConfiguration, dialect: Dialect, lenient: bool) {
     }
 }
 
+/// The `Vary` policy the low two bits of a flags byte pick (S3 twice as often).
+pub fn vary_policy(flags: u8) -> VaryPolicy {
+    [
+        VaryPolicy::S3,
+        VaryPolicy::Always,
+        VaryPolicy::ResponseVary,
+        VaryPolicy::S3,
+    ][usize::from(flags & 3)]
+}
+
 /// The engine target's input: options, a configuration (a document or an arbitrary model),
 /// and requests.
 ///
@@ -502,12 +512,7 @@ pub fn run_evaluate(data: &[u8]) {
     };
     let (document, rest) = rest.split_at(len.min(rest.len()));
     let mut u = Unstructured::new(rest);
-    let policy = [
-        VaryPolicy::S3,
-        VaryPolicy::Always,
-        VaryPolicy::ResponseVary,
-        VaryPolicy::S3,
-    ][usize::from(flags & 3)];
+    let policy = vary_policy(flags);
     let lenient = flags & 4 != 0;
     let dialect = if flags & 8 != 0 {
         Dialect::Oss
