@@ -130,33 +130,50 @@ impl Merge for Firsts {
     }
 }
 
+/// The entries of every rule, indexed by text: the index, and the text its keys are
+/// ranges of.
+struct Entries {
+    index: OriginIndex<Firsts>,
+    text: Vec<u8>,
+}
+
 /// The entries of every rule, as picked by `entries`, indexed by text (lower-cased for
 /// header names). Entries with more than one `*` (which validation refuses) are left out.
 fn index_entries(
     rules: &[CorsRule],
     entries: impl Fn(&CorsRule) -> &[String],
     lower: bool,
-) -> OriginIndex<Firsts> {
-    let mut index = OriginIndex::default();
+) -> Entries {
+    let mut text = Vec::new();
+    let mut keys = Vec::new();
     for (rule, r) in rules.iter().enumerate() {
         for (at, entry) in entries(r).iter().enumerate() {
             if entry.bytes().filter(|&b| b == b'*').count() > 1 {
                 continue;
             }
-            let value = Firsts(vec![(rule, at)]);
-            if lower && entry.bytes().any(|b| b.is_ascii_uppercase()) {
-                index.insert_value(entry.to_ascii_lowercase().as_bytes(), &value);
-            } else {
-                index.insert_value(entry.as_bytes(), &value);
-            }
+            // A configuration's text is far below 4 GiB; a larger one is indexed in part.
+            let (Ok(start), Ok(len)) = (u32::try_from(text.len()), u32::try_from(entry.len()))
+            else {
+                break;
+            };
+            text.extend(
+                entry
+                    .bytes()
+                    .map(|b| if lower { b.to_ascii_lowercase() } else { b }),
+            );
+            keys.push((start, len, Firsts(vec![(rule, at)])));
         }
     }
-    index.finish();
-    index
+    let mut index = OriginIndex::default();
+    for (start, len, value) in &keys {
+        index.insert_value(&text, *start, *len, value);
+    }
+    index.finish(&text);
+    Entries { index, text }
 }
 
-/// For each rule, the position of its first entry in `index` that matches `key`.
-fn first_matches(index: &OriginIndex<Firsts>, key: &[u8], firsts: &mut [Option<usize>]) {
+/// For each rule, the position of its first entry in `entries` that matches `key`.
+fn first_matches(entries: &Entries, key: &[u8], firsts: &mut [Option<usize>]) {
     firsts.fill(None);
     let mut take = |value: &Firsts| {
         for &(rule, at) in &value.0 {
@@ -164,9 +181,10 @@ fn first_matches(index: &OriginIndex<Firsts>, key: &[u8], firsts: &mut [Option<u
             *slot = Some(slot.map_or(at, |old| old.min(at)));
         }
     };
+    let Entries { index, text } = entries;
     take(index.any());
-    index.visit_exact(key, &mut take);
-    index.visit_wild(key, &mut take);
+    index.visit_exact(text, key, &mut take);
+    index.visit_wild(text, key, &mut take);
 }
 
 fn trace_rules(

@@ -70,17 +70,15 @@ impl CorsEngine {
                 MAX_INDEXED_RULES,
             ));
         }
+        let mut packer = Packer::new(config)?;
         let mut origins = OriginIndex::default();
-        origins.reserve(config.rules.iter().map(|r| r.allowed_origins.len()).sum());
+        origins.reserve(packer.text().as_bytes(), packer.origins.len());
+        for entry in &packer.origins {
+            origins.insert(packer.text().as_bytes(), entry);
+        }
         let mut methods = [0; 5];
         let mut rules = Vec::with_capacity(config.rules.len());
-        let mut packer = Packer::new(config);
         for (index, rule) in config.rules.iter().enumerate() {
-            for origin in &rule.allowed_origins {
-                if !origins.insert(origin, index) {
-                    return Err(too_large(config));
-                }
-            }
             for name in &rule.allowed_methods {
                 if let Some(method) = CorsMethod::from_name(name) {
                     methods[method as usize] |= rule_bit(index);
@@ -95,10 +93,9 @@ impl CorsEngine {
             }
             (VaryPolicy::ResponseVary, Some(false)) => (None, None),
         };
-        origins.finish();
-        let headers = HeaderIndex::new(config.rules.iter().map(|r| r.allowed_headers.as_slice()))
-            .ok_or_else(|| too_large(config))?;
-        packer.store(config)?;
+        let headers = HeaderIndex::new(&mut packer).ok_or_else(|| too_large(config))?;
+        // The header index appended to the text; the origin index's keys are where they were.
+        origins.finish(packer.text().as_bytes());
         Ok(CorsEngine {
             compiled: Some(Box::new(Compiled {
                 stored: packer.finish(config)?,

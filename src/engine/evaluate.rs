@@ -126,7 +126,8 @@ impl Compiled {
         headers: HeaderLines<'_>,
     ) -> Option<usize> {
         let allowing_method = self.methods[method as usize];
-        let (exact, wild) = self.origins.matching(origin.as_bytes());
+        let text = self.stored.text().as_bytes();
+        let (exact, wild) = self.origins.matching(text, origin.as_bytes());
         let mut candidates = allowing_method & exact;
         // An exact entry passed validation, so an origin equal to one has no control
         // character; only matches through a `*` need the check.
@@ -139,7 +140,7 @@ impl Compiled {
         if headers.is_absent() {
             return Some(candidates.trailing_zeros() as usize);
         }
-        let allowed = self.headers.allowing_list(candidates, headers)?;
+        let allowed = self.headers.allowing_list(text, candidates, headers)?;
         Some(allowed.trailing_zeros() as usize)
     }
 }

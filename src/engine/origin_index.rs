@@ -12,6 +12,7 @@ use hashbrown::HashTable;
 
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
+use super::stored::Entry;
 use super::{RuleSet, rule_bit};
 use crate::swar::short_word;
 
@@ -124,29 +125,22 @@ impl SpanTable {
         self.0.find(hash, eq).map(|k| k.slot)
     }
 
-    /// The slot of `key`, inserted with slot `next` (its bytes appended to `text`) when it
-    /// is new; `None` when the text would outgrow 4 GiB.
-    fn slot(&mut self, text: &mut Vec<u8>, key: &[u8], next: u32) -> Option<(u32, bool)> {
-        if let Some(slot) = self.find::<false>(text, key) {
-            return Some((slot, false));
+    /// The slot of the key `text[start..start + len]`, inserted with slot `next` when it is
+    /// new (and then true).
+    fn slot(&mut self, text: &[u8], start: u32, len: u32, next: u32) -> (u32, bool) {
+        let key = Key {
+            start,
+            len,
+            slot: next,
+        };
+        let bytes = key.bytes(text);
+        if let Some(slot) = self.find::<false>(text, bytes) {
+            return (slot, false);
         }
-        let start = u32::try_from(text.len()).ok()?;
-        let len = u32::try_from(key.len()).ok()?;
-        start.checked_add(len)?;
-        {
-            let text = &*text;
-            self.0.insert_unique(
-                hash_key::<false>(key),
-                Key {
-                    start,
-                    len,
-                    slot: next,
-                },
-                |k| hash_key::<false>(k.bytes(text)),
-            );
-        }
-        text.extend_from_slice(key);
-        Some((next, true))
+        self.0.insert_unique(hash_key::<false>(bytes), key, |k| {
+            hash_key::<false>(k.bytes(text))
+        });
+        (next, true)
     }
 
     fn len(&self) -> usize {
@@ -212,13 +206,13 @@ type ByLength = Vec<(usize, SpanTable)>;
 
 /// Which rules each origin entry belongs to, indexed for lookups that do not walk the rules.
 ///
-/// Every key's bytes sit in one text; the tables hold ranges of it and slots of `values`.
+/// The index keeps no bytes of its own: every key is a range of a text its owner keeps (the
+/// engine's packed configuration) and passes to each call, with the same text, or one that
+/// only grew at the end, every time. The tables hold those ranges and slots of `values`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OriginIndex<V = RuleSet> {
     /// Entries `*`.
     any: V,
-    /// The bytes of every key, one after another.
-    text: Box<[u8]>,
     /// Exact entries.
     exact: SpanTable,
     /// Patterns with a non-empty suffix, grouped by suffix length, keyed by suffix; a key's
@@ -242,7 +236,6 @@ pub(crate) struct OriginIndex<V = RuleSet> {
 /// The growing parts of an [`OriginIndex`], before [`OriginIndex::finish`].
 #[derive(Debug, Clone, Default)]
 struct Building<V> {
-    text: Vec<u8>,
     values: Vec<V>,
     /// (suffix slot, prefix, value), in insertion order.
     prefixes: Vec<(u32, Key, V)>,
@@ -250,32 +243,31 @@ struct Building<V> {
 }
 
 impl OriginIndex<RuleSet> {
-    /// Adds one origin entry of one rule. Entries with more than one `*` never reach here
-    /// (validation refuses them). False when the index would outgrow 4 GiB of text.
-    pub(crate) fn insert(&mut self, entry: &str, rule: usize) -> bool {
-        self.insert_value(entry.as_bytes(), &rule_bit(rule))
+    /// Adds one origin entry of one rule, a range of `text`. Entries with more than one `*`
+    /// never reach here (validation refuses them).
+    pub(crate) fn insert(&mut self, text: &[u8], entry: &Entry) {
+        self.insert_value(text, entry.start, entry.len, &rule_bit(entry.rule));
     }
 
     /// The rules with an origin entry that matches `origin`: those whose matching entry is
     /// exact (so `origin` equals text that passed validation), and those matched through a
     /// `*`.
     #[inline]
-    pub(crate) fn matching(&self, origin: &[u8]) -> (RuleSet, RuleSet) {
+    pub(crate) fn matching(&self, text: &[u8], origin: &[u8]) -> (RuleSet, RuleSet) {
         let mut exact = 0;
-        self.visit_exact(origin, |rules| exact |= rules);
+        self.visit_exact(text, origin, |rules| exact |= rules);
         if self.by_suffix.is_empty() && self.by_prefix.is_empty() {
             return (exact, self.any);
         }
         let mut rules = self.any;
-        self.visit_wild(origin, |bits| rules |= bits);
+        self.visit_wild(text, origin, |bits| rules |= bits);
         (exact, rules)
     }
 
     /// [`OriginIndex::matching`] of a name in any case, all of it: the keys are lower case
     /// (the header index's).
-    pub(crate) fn matching_any_case(&self, name: &[u8]) -> RuleSet {
+    pub(crate) fn matching_any_case(&self, text: &[u8], name: &[u8]) -> RuleSet {
         let mut rules = self.any;
-        let text = &self.text[..];
         if let Some(value) = self
             .exact
             .find::<true>(text, name)
@@ -288,7 +280,7 @@ impl OriginIndex<RuleSet> {
                 rules |= entry.rules;
             }
         }
-        self.visit_groups::<true>(name, |bits| rules |= bits);
+        self.visit_groups::<true>(text, name, |bits| rules |= bits);
         rules
     }
 }
@@ -296,78 +288,74 @@ impl OriginIndex<RuleSet> {
 impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
     /// Makes room for `entries` more exact entries, which most entries are, so a large
     /// configuration is not rehashed as it grows.
-    pub(crate) fn reserve(&mut self, entries: usize) {
-        let build = self.building.get_or_insert_with(Box::default);
-        let text = &build.text;
+    pub(crate) fn reserve(&mut self, text: &[u8], entries: usize) {
+        self.building.get_or_insert_with(Box::default);
         self.exact
             .0
             .reserve(entries, |k| hash_key::<false>(k.bytes(text)));
     }
 
-    /// Adds one entry with its value. An entry with more than one `*` is taken as a
-    /// pattern split at its first `*`; validation refuses such entries before they get here.
-    /// False when the index would outgrow 4 GiB of text (the entry is then left out).
-    pub(crate) fn insert_value(&mut self, entry: &[u8], value: &V) -> bool {
+    /// Adds one entry with its value: the key `text[start..start + len]`. An entry with more
+    /// than one `*` is taken as a pattern split at its first `*`; validation refuses such
+    /// entries before they get here. An entry outside `text` is left out (a caller's bug:
+    /// the engine's entries are ranges of its text).
+    pub(crate) fn insert_value(&mut self, text: &[u8], start: u32, len: u32, value: &V) {
         let build = self.building.get_or_insert_with(Box::default);
-        let Ok(next) = u32::try_from(build.values.len()) else {
-            return false;
+        let Some(entry) = text.get(start as usize..start as usize + len as usize) else {
+            return;
         };
+        // A new value takes the next slot; there are fewer values than bytes of text.
+        let next = u32::try_from(build.values.len()).unwrap_or(u32::MAX);
         let Some(star) = memchr::memchr(b'*', entry) else {
-            let Some((slot, new)) = self.exact.slot(&mut build.text, entry, next) else {
-                return false;
-            };
+            let (slot, new) = self.exact.slot(text, start, len, next);
             merge_slot(&mut build.values, slot, new, value);
-            return true;
+            return;
         };
-        let (prefix, suffix) = (&entry[..star], &entry[star + 1..]);
-        if suffix.is_empty() && prefix.is_empty() {
+        // `star` is below `len`, a `u32`.
+        let star = star as u32;
+        let (prefix_len, suffix_len) = (star, len - star - 1);
+        if suffix_len == 0 && prefix_len == 0 {
             self.any.merge(value);
-        } else if suffix.is_empty() {
-            let group = group_mut(&mut self.by_prefix, prefix.len());
-            let Some((slot, new)) = group.slot(&mut build.text, prefix, next) else {
-                return false;
-            };
+        } else if suffix_len == 0 {
+            let group = group_mut(&mut self.by_prefix, prefix_len as usize);
+            let (slot, new) = group.slot(text, start, prefix_len, next);
             merge_slot(&mut build.values, slot, new, value);
         } else {
-            let group = group_mut(&mut self.by_suffix, suffix.len());
-            let Some((slot, new)) = group.slot(&mut build.text, suffix, build.suffixes) else {
-                return false;
-            };
+            let group = group_mut(&mut self.by_suffix, suffix_len as usize);
+            let (slot, new) = group.slot(text, start + star + 1, suffix_len, build.suffixes);
             if new {
                 build.suffixes += 1;
             }
+            let prefix = &entry[..star as usize];
             let same = build
                 .prefixes
                 .iter_mut()
-                .find(|(s, key, _)| *s == slot && key.bytes(&build.text) == prefix);
+                .find(|(s, key, _)| *s == slot && key.bytes(text) == prefix);
             match same {
                 Some((_, _, rules)) => rules.merge(value),
                 None => {
-                    let (Ok(start), Ok(len)) =
-                        (u32::try_from(build.text.len()), u32::try_from(prefix.len()))
-                    else {
-                        return false;
-                    };
-                    build.text.extend_from_slice(prefix);
                     let mut fresh = V::default();
                     fresh.merge(value);
-                    build.prefixes.push((slot, Key { start, len, slot }, fresh));
+                    let key = Key {
+                        start,
+                        len: prefix_len,
+                        slot,
+                    };
+                    build.prefixes.push((slot, key, fresh));
                 }
             }
         }
-        true
     }
 
     /// Freezes the index: the text and values into their final blocks, the prefixes grouped
     /// by suffix, and a handful of exact entries moved out of the hash table into a list
     /// compared word by word, which beats hashing for a few entries. Call once, after the
-    /// last insert.
-    pub(crate) fn finish(&mut self) {
+    /// last insert, with the text of the inserts.
+    pub(crate) fn finish(&mut self, text: &[u8]) {
         let Some(build) = self.building.take() else {
             return;
         };
         let Building {
-            text,
             values,
             mut prefixes,
             suffixes,
@@ -387,19 +375,18 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             }
         }
         self.suffix_runs = runs.into_boxed_slice();
-        self.text = text.into_boxed_slice();
         if self.exact.len() <= FEW_EXACT {
             let mut few: Vec<ExactEntry<V>> = self
                 .exact
                 .0
                 .iter()
                 .map(|key| ExactEntry {
-                    head: head_word(key.bytes(&self.text)),
+                    head: head_word(key.bytes(text)),
                     key: *key,
                     rules: values.get(key.slot as usize).cloned().unwrap_or_default(),
                 })
                 .collect();
-            few.sort_by(|a, b| a.key.bytes(&self.text).cmp(b.key.bytes(&self.text)));
+            few.sort_by(|a, b| a.key.bytes(text).cmp(b.key.bytes(text)));
             self.few_exact = few.into_boxed_slice();
             self.exact = SpanTable::default();
         }
@@ -430,7 +417,6 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
                 ..key
             })
             .collect();
-        let text = &self.text;
         let shrink =
             |table: &mut SpanTable| table.0.shrink_to_fit(|k| hash_key::<false>(k.bytes(text)));
         shrink(&mut self.exact);
@@ -453,19 +439,19 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
 
     /// Calls `f` with the value of the exact entry equal to `key`, if there is one.
     #[inline]
-    pub(crate) fn visit_exact(&self, key: &[u8], mut f: impl FnMut(&V)) {
+    pub(crate) fn visit_exact(&self, text: &[u8], key: &[u8], mut f: impl FnMut(&V)) {
         if !self.few_exact.is_empty() {
             let head = head_word(key);
             for entry in &self.few_exact {
                 if entry.key.len as usize == key.len()
                     && entry.head == head
-                    && same_bytes(entry.key.bytes(&self.text), key)
+                    && same_bytes(entry.key.bytes(text), key)
                 {
                     f(&entry.rules);
                 }
             }
         } else if !self.exact.is_empty() {
-            if let Some(slot) = self.exact.find::<false>(&self.text, key) {
+            if let Some(slot) = self.exact.find::<false>(text, key) {
                 if let Some(value) = self.values.get(slot as usize) {
                     f(value);
                 }
@@ -477,13 +463,12 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
     /// one hash lookup per suffix length and per prefix length, and a compare for each
     /// prefix of a suffix the key ends with.
     #[inline]
-    pub(crate) fn visit_wild(&self, key: &[u8], f: impl FnMut(&V)) {
-        self.visit_groups::<false>(key, f);
+    pub(crate) fn visit_wild(&self, text: &[u8], key: &[u8], f: impl FnMut(&V)) {
+        self.visit_groups::<false>(text, key, f);
     }
 
     #[inline]
-    fn visit_groups<const LOWER: bool>(&self, key: &[u8], mut f: impl FnMut(&V)) {
-        let text = &self.text[..];
+    fn visit_groups<const LOWER: bool>(&self, text: &[u8], key: &[u8], mut f: impl FnMut(&V)) {
         for (len, group) in &self.by_suffix {
             let Some(start) = key.len().checked_sub(*len) else {
                 continue;
@@ -595,28 +580,53 @@ pub(crate) fn head_word(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    /// An index of `entries` (each of the rule at its position), and the text its keys are
+    /// ranges of.
+    pub(crate) fn index_of(entries: &[String]) -> (OriginIndex, Vec<u8>) {
+        let mut text = Vec::new();
+        let mut ranges = Vec::new();
+        for (rule, entry) in entries.iter().enumerate() {
+            let start = u32::try_from(text.len()).unwrap();
+            text.extend_from_slice(entry.as_bytes());
+            let len = u32::try_from(entry.len()).unwrap();
+            ranges.push(Entry { rule, start, len });
+        }
+        let mut index = OriginIndex::default();
+        index.reserve(&text, entries.len());
+        for entry in &ranges {
+            index.insert(&text, entry);
+        }
+        index.finish(&text);
+        (index, text)
+    }
+
     #[test]
     fn exact_and_wildcard_entries_few_and_many() {
         for extra in [0, 10] {
-            let mut index = OriginIndex::default();
-            index.insert("https://a.example", 0);
-            index.insert("https://*.b.example", 1);
-            index.insert("https://c*", 2);
-            index.insert("*", 3);
-            for i in 0..extra {
-                index.insert(&format!("https://x{i}.example"), 4);
-            }
-            index.finish();
+            let mut entries: Vec<String> = [
+                "https://a.example",
+                "https://*.b.example",
+                "https://c*",
+                "*",
+            ]
+            .map(String::from)
+            .to_vec();
+            // Rule 4 and on: more exact entries, and a duplicate of rule 0's.
+            entries.extend((0..extra).map(|i| format!("https://x{i}.example")));
+            entries.push("https://*.b.example".into());
+            let dup = entries.len() - 1;
+            let (index, text) = index_of(&entries);
             let bit = rule_bit;
-            assert_eq!(
-                index.matching(b"https://a.example"),
-                (bit(0), bit(3)),
-                "{extra}"
-            );
-            assert_eq!(index.matching(b"https://q.b.example"), (0, bit(1) | bit(3)));
-            assert_eq!(index.matching(b"https://.b.example"), (0, bit(1) | bit(3)));
-            assert_eq!(index.matching(b"https://c.example"), (0, bit(2) | bit(3)));
-            assert_eq!(index.matching(b"http://a.example"), (0, bit(3)));
+            let matching = |origin: &str| index.matching(&text, origin.as_bytes());
+            assert_eq!(matching("https://a.example"), (bit(0), bit(3)), "{extra}");
+            let b = bit(1) | bit(3) | bit(dup);
+            assert_eq!(matching("https://q.b.example"), (0, b));
+            assert_eq!(matching("https://.b.example"), (0, b));
+            assert_eq!(matching("https://c.example"), (0, bit(2) | bit(3)));
+            assert_eq!(matching("http://a.example"), (0, bit(3)));
+            if extra > 0 {
+                assert_eq!(matching("https://x9.example"), (bit(13), bit(3)));
+            }
         }
     }
 

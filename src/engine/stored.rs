@@ -6,16 +6,12 @@
 //! [`StoredConfig::to_config`] rebuilds the [`CorsConfiguration`] on demand (for
 //! [`CorsEngine::configuration`](super::CorsEngine::configuration), `explain` and `diff`),
 //! in O(C) time and memory, C the size of the configuration.
+//!
+//! The same text holds the keys of the origin and header indexes: they are ranges of it, not
+//! copies, so an entry's bytes are in an engine once.
 
 use crate::error::ConfigError;
 use crate::model::{CorsConfiguration, CorsRule};
-
-/// A range of [`StoredConfig`]'s text: `start..start + len`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Span {
-    start: u32,
-    len: u32,
-}
 
 /// The marker of an absent optional value in the layout.
 const NONE: u32 = u32::MAX;
@@ -23,74 +19,125 @@ const NONE: u32 = u32::MAX;
 /// A configuration packed into two blocks.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredConfig {
-    /// Every string, one after another.
+    /// Every string, one after another, in layout order; after them, the lower-cased copies
+    /// of `AllowedHeader` entries the header index needs (see [`Packer::append`]). The
+    /// engine's indexes key their entries by ranges of this text rather than copies.
     text: Box<str>,
-    /// Per rule: the ID (start, length; `NONE` when absent), then four lists (origins,
-    /// methods, headers, expose headers), each a count and that many (start, length)
-    /// pairs, then the max age as a presence flag (0 or 1) and the value.
+    /// Per rule: where the ID ends (`NONE` when absent), then four lists (origins, methods,
+    /// headers, expose headers), each a count and where each of its strings ends, then the
+    /// max age as a presence flag (0 or 1) and the value. A string starts where the one
+    /// before it ended, so one number a string is enough.
     layout: Box<[u32]>,
     /// The rule count.
     rules: u32,
     response_vary: Option<bool>,
 }
 
-/// Builds a [`StoredConfig`]: strings appended to one text, spans recorded in the layout.
+/// An entry of a rule, as a range of the packed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// The rule's index.
+    pub(crate) rule: usize,
+    /// Where it starts in the text.
+    pub(crate) start: u32,
+    /// Its length.
+    pub(crate) len: u32,
+}
+
+impl Entry {
+    /// Its text ("" for a range outside `text`, which packing never makes).
+    pub(crate) fn text<'t>(&self, text: &'t str) -> &'t str {
+        let start = self.start as usize;
+        text.get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Builds a [`StoredConfig`]: strings appended to one text, their ends recorded in the
+/// layout, and the ranges of the origin and header entries kept for the indexes.
 pub(crate) struct Packer {
     text: String,
     layout: Vec<u32>,
+    /// Every `AllowedOrigin` entry, in document order.
+    pub(crate) origins: Vec<Entry>,
+    /// Every `AllowedHeader` entry, in document order.
+    pub(crate) headers: Vec<Entry>,
 }
 
 impl Packer {
-    /// A packer sized for `config`.
-    pub(crate) fn new(config: &CorsConfiguration) -> Packer {
-        let (mut bytes, mut words) = (0usize, 0usize);
+    /// Packs every field of every rule of `config`.
+    ///
+    /// # Errors
+    ///
+    /// When the text would outgrow 4 GiB (only a configuration built in memory can).
+    pub(crate) fn new(config: &CorsConfiguration) -> Result<Packer, ConfigError> {
+        let (mut bytes, mut words, mut origins, mut headers) = (0usize, 0usize, 0, 0);
         for rule in &config.rules {
-            words += 2 + 4 + 2;
+            words += 1 + 4 + 2;
             bytes += rule.id.as_ref().map_or(0, String::len);
             for list in lists(rule) {
-                words += 2 * list.len();
+                words += list.len();
                 bytes += list.iter().map(String::len).sum::<usize>();
             }
+            origins += rule.allowed_origins.len();
+            headers += rule.allowed_headers.len();
         }
-        Packer {
+        let mut packer = Packer {
             text: String::with_capacity(bytes),
             layout: Vec::with_capacity(words),
-        }
-    }
-
-    /// Appends a string to the text and returns its span.
-    fn push(&mut self, text: &str) -> Result<Span, ConfigError> {
-        let start = self.text.len();
-        self.text.push_str(text);
-        span(start, self.text.len())
-    }
-
-    /// Records every field of every rule of `config`.
-    pub(crate) fn store(&mut self, config: &CorsConfiguration) -> Result<(), ConfigError> {
-        for rule in &config.rules {
+            origins: Vec::with_capacity(origins),
+            headers: Vec::with_capacity(headers),
+        };
+        for (index, rule) in config.rules.iter().enumerate() {
             match &rule.id {
                 Some(id) => {
-                    let id = self.push(id)?;
-                    self.layout.extend([id.start, id.len]);
+                    let id = packer.append(id)?;
+                    packer.layout.push(id.start + id.len);
                 }
-                None => self.layout.extend([NONE, NONE]),
+                None => packer.layout.push(NONE),
             }
-            for list in lists(rule) {
-                self.layout.push(count(list.len())?);
+            for (kind, list) in lists(rule).into_iter().enumerate() {
+                packer.layout.push(count(list.len())?);
                 for item in list {
-                    let item = self.push(item)?;
-                    self.layout.extend([item.start, item.len]);
+                    let mut entry = packer.append(item)?;
+                    packer.layout.push(entry.start + entry.len);
+                    entry.rule = index;
+                    match kind {
+                        0 => packer.origins.push(entry),
+                        2 => packer.headers.push(entry),
+                        _ => {}
+                    }
                 }
             }
             match rule.max_age_seconds {
-                Some(age) => self.layout.extend([1, age]),
-                None => self.layout.extend([0, 0]),
+                Some(age) => packer.layout.extend([1, age]),
+                None => packer.layout.extend([0, 0]),
             }
         }
-        Ok(())
+        Ok(packer)
     }
 
-    /// The packed configuration; `config` is the one [`Packer::store`] recorded.
+    /// The text so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Appends a string to the text and returns its range (rule 0). After [`Packer::new`],
+    /// what is appended is not part of the configuration: the index keys that are not
+    /// substrings of it.
+    pub(crate) fn append(&mut self, text: &str) -> Result<Entry, ConfigError> {
+        let start = count(self.text.len())?;
+        let len = count(text.len())?;
+        count(self.text.len().saturating_add(text.len()))?;
+        self.text.push_str(text);
+        Ok(Entry {
+            rule: 0,
+            start,
+            len,
+        })
+    }
+
+    /// The packed configuration; `config` is the one [`Packer::new`] packed.
     pub(crate) fn finish(self, config: &CorsConfiguration) -> Result<StoredConfig, ConfigError> {
         Ok(StoredConfig {
             text: self.text.into_boxed_str(),
@@ -118,38 +165,35 @@ fn count(n: usize) -> Result<u32, ConfigError> {
         .ok_or_else(|| ConfigError::too_large(n, NONE as usize - 1))
 }
 
-fn span(start: usize, end: usize) -> Result<Span, ConfigError> {
-    count(end)?;
-    Ok(Span {
-        start: count(start)?,
-        len: count(end - start)?,
-    })
-}
-
 impl StoredConfig {
-    /// The text of a span ("" for a span outside the text, which packing never makes).
-    fn get(&self, span: Span) -> &str {
-        let start = span.start as usize;
-        self.text
-            .get(start..start + span.len as usize)
-            .unwrap_or_default()
+    /// The text the indexes' keys are ranges of.
+    #[inline]
+    pub(crate) fn text(&self) -> &str {
+        &self.text
     }
 
     /// The configuration, rebuilt: equal to the one packed.
     pub(crate) fn to_config(&self) -> CorsConfiguration {
         let mut words = self.layout.iter().copied();
         let mut next = || words.next().unwrap_or(NONE);
+        // Where the next string starts: where the one before it ended.
+        let mut start = 0usize;
+        let mut string = |end: u32| {
+            let end = end as usize;
+            let text = self.text.get(start..end).unwrap_or_default().to_owned();
+            start = end;
+            text
+        };
         let mut rules = Vec::with_capacity(self.rules as usize);
         for _ in 0..self.rules {
-            let (start, len) = (next(), next());
-            let id = (start != NONE).then(|| self.get(Span { start, len }).to_owned());
+            let id_end = next();
+            let id = (id_end != NONE).then(|| string(id_end));
             let mut lists: [Vec<String>; 4] = Default::default();
             for list in &mut lists {
                 let n = next();
                 list.reserve(n as usize);
                 for _ in 0..n {
-                    let (start, len) = (next(), next());
-                    list.push(self.get(Span { start, len }).to_owned());
+                    list.push(string(next()));
                 }
             }
             let (present, age) = (next(), next());
