@@ -87,6 +87,15 @@ impl Merge for RuleSet {
 }
 
 /// A key of a [`SpanTable`]: a range of the index's text, and the slot of its value.
+trait TableKey: Copy {
+    fn new(start: u32, len: u32, slot: u32) -> Self;
+    /// Its bytes; `len` is the length of every key of the table when they share one.
+    fn bytes<'t>(&self, text: &'t [u8], len: usize) -> &'t [u8];
+    fn slot(&self) -> u32;
+    fn set_slot(&mut self, slot: u32);
+}
+
+/// A key of any length.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     start: u32,
@@ -103,44 +112,102 @@ impl Key {
     }
 }
 
-/// A hash table of byte-string keys kept as ranges of the index's text: 12 bytes a key and
-/// no allocation per key, where a map keyed by `Box<[u8]>` holds a block per key.
-#[derive(Debug, Clone, Default)]
-struct SpanTable(HashTable<Key>);
+impl TableKey for Key {
+    fn new(start: u32, len: u32, slot: u32) -> Self {
+        Key { start, len, slot }
+    }
 
-impl SpanTable {
+    #[inline]
+    fn bytes<'t>(&self, text: &'t [u8], _: usize) -> &'t [u8] {
+        Key::bytes(self, text)
+    }
+
+    #[inline]
+    fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    fn set_slot(&mut self, slot: u32) {
+        self.slot = slot;
+    }
+}
+
+/// A key of a table whose keys are all of one length (a group of [`ByLength`]), which it
+/// does not repeat: 8 bytes a slot where [`Key`] takes 12.
+#[derive(Debug, Clone, Copy)]
+struct FixedKey {
+    start: u32,
+    slot: u32,
+}
+
+impl TableKey for FixedKey {
+    fn new(start: u32, _: u32, slot: u32) -> Self {
+        FixedKey { start, slot }
+    }
+
+    #[inline]
+    fn bytes<'t>(&self, text: &'t [u8], len: usize) -> &'t [u8] {
+        let start = self.start as usize;
+        text.get(start..start + len).unwrap_or_default()
+    }
+
+    #[inline]
+    fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    fn set_slot(&mut self, slot: u32) {
+        self.slot = slot;
+    }
+}
+
+/// A hash table of byte-string keys kept as ranges of the index's text: 8 or 12 bytes a key
+/// and no allocation per key, where a map keyed by `Box<[u8]>` holds a block per key.
+#[derive(Debug, Clone)]
+struct SpanTable<K = Key>(HashTable<K>);
+
+impl<K> Default for SpanTable<K> {
+    fn default() -> Self {
+        SpanTable(HashTable::new())
+    }
+}
+
+impl<K: TableKey> SpanTable<K> {
     /// The slot of `key` (in lower case when `LOWER`: then the table's lower-case keys
     /// are compared ignoring case).
     #[inline]
     fn find<const LOWER: bool>(&self, text: &[u8], key: &[u8]) -> Option<u32> {
         let hash = hash_key::<LOWER>(key);
-        let eq = |k: &Key| {
-            let bytes = k.bytes(text);
+        let eq = |k: &K| {
+            let bytes = k.bytes(text, key.len());
             if LOWER {
                 bytes.eq_ignore_ascii_case(key)
             } else {
                 same_bytes(bytes, key)
             }
         };
-        self.0.find(hash, eq).map(|k| k.slot)
+        self.0.find(hash, eq).map(K::slot)
     }
 
     /// The slot of the key `text[start..start + len]`, inserted with slot `next` when it is
     /// new (and then true).
     fn slot(&mut self, text: &[u8], start: u32, len: u32, next: u32) -> (u32, bool) {
-        let key = Key {
-            start,
-            len,
-            slot: next,
-        };
-        let bytes = key.bytes(text);
+        let key = K::new(start, len, next);
+        let len = len as usize;
+        let bytes = key.bytes(text, len);
         if let Some(slot) = self.find::<false>(text, bytes) {
             return (slot, false);
         }
         self.0.insert_unique(hash_key::<false>(bytes), key, |k| {
-            hash_key::<false>(k.bytes(text))
+            hash_key::<false>(k.bytes(text, len))
         });
         (next, true)
+    }
+
+    /// Drops the room the table no longer needs; `len` as in [`TableKey::bytes`].
+    fn shrink(&mut self, text: &[u8], len: usize) {
+        self.0
+            .shrink_to_fit(|k| hash_key::<false>(k.bytes(text, len)));
     }
 
     fn len(&self) -> usize {
@@ -202,7 +269,7 @@ fn lower_word(word: u64) -> u64 {
 }
 
 /// Keys of one length, each a slot of a value.
-type ByLength = Vec<(usize, SpanTable)>;
+type ByLength = Vec<(usize, SpanTable<FixedKey>)>;
 
 /// Which rules each origin entry belongs to, indexed for lookups that do not walk the rules.
 ///
@@ -222,11 +289,15 @@ pub(crate) struct OriginIndex<V = RuleSet> {
     by_prefix: ByLength,
     /// The distinct values of the keys, by slot.
     values: Box<[V]>,
-    /// For each suffix slot, its range of `prefixes`.
-    suffix_runs: Box<[(u32, u32)]>,
+    /// Suffix slot `s` has the prefixes `suffix_runs[s]..suffix_runs[s + 1]` (every suffix
+    /// has at least one).
+    suffix_runs: Box<[u32]>,
     /// The prefixes of every suffix, grouped by suffix: each a range of `text` and the slot
     /// of its value.
     prefixes: Box<[Key]>,
+    /// There are patterns other than `*` alone (`by_suffix` or `by_prefix` is not empty):
+    /// one test on the way of a lookup where two took a few instructions more.
+    wild: bool,
     /// The exact entries instead of `exact`, when there are few (see [`OriginIndex::finish`]).
     few_exact: Box<[ExactEntry<V>]>,
     /// What insertion needs until [`OriginIndex::finish`].
@@ -256,7 +327,7 @@ impl OriginIndex<RuleSet> {
     pub(crate) fn matching(&self, text: &[u8], origin: &[u8]) -> (RuleSet, RuleSet) {
         let mut exact = 0;
         self.visit_exact(text, origin, |rules| exact |= rules);
-        if self.by_suffix.is_empty() && self.by_prefix.is_empty() {
+        if !self.wild {
             return (exact, self.any);
         }
         let mut rules = self.any;
@@ -360,19 +431,21 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             mut prefixes,
             suffixes,
         } = *build;
-        // Grouped by suffix slot, in insertion order within a suffix.
+        // Grouped by suffix slot, in insertion order within a suffix (a stable sort).
         prefixes.sort_by_key(|(suffix, _, _)| *suffix);
-        let mut runs = vec![(0u32, 0u32); suffixes as usize];
-        for (at, (suffix, _, _)) in prefixes.iter().enumerate() {
-            // A suffix's run starts at its first prefix and ends after its last. (More
-            // than 4 Gi prefixes cannot be: each took a slot of a 4 GiB text or shares one.)
-            if let Some(run) = runs.get_mut(*suffix as usize) {
-                let at = u32::try_from(at).unwrap_or(u32::MAX);
-                if run.1 == 0 {
-                    run.0 = at;
-                }
-                run.1 = at.saturating_add(1);
+        // Where each suffix's run ends: counts, then running sums. (More than 4 Gi prefixes
+        // cannot be: each took a range of a 4 GiB text or shares one.)
+        let mut runs = match suffixes {
+            0 => Vec::new(),
+            _ => vec![0u32; suffixes as usize + 1],
+        };
+        for (suffix, _, _) in &prefixes {
+            if let Some(end) = runs.get_mut(*suffix as usize + 1) {
+                *end = end.saturating_add(1);
             }
+        }
+        for at in 1..runs.len() {
+            runs[at] = runs[at].saturating_add(runs[at - 1]);
         }
         self.suffix_runs = runs.into_boxed_slice();
         if self.exact.len() <= FEW_EXACT {
@@ -403,11 +476,12 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             seen.insert(value.clone(), at);
             at
         };
-        let tables =
-            std::iter::once(&mut self.exact).chain(self.by_prefix.iter_mut().map(|(_, t)| t));
-        for table in tables {
+        for key in self.exact.0.iter_mut() {
+            key.slot = values.get(key.slot as usize).map_or(u32::MAX, &mut dedup);
+        }
+        for (_, table) in &mut self.by_prefix {
             for key in table.0.iter_mut() {
-                key.slot = values.get(key.slot as usize).map_or(u32::MAX, &mut dedup);
+                key.set_slot(values.get(key.slot() as usize).map_or(u32::MAX, &mut dedup));
             }
         }
         self.prefixes = prefixes
@@ -417,17 +491,13 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
                 ..key
             })
             .collect();
-        let shrink =
-            |table: &mut SpanTable| table.0.shrink_to_fit(|k| hash_key::<false>(k.bytes(text)));
-        shrink(&mut self.exact);
-        self.by_prefix
-            .iter_mut()
-            .for_each(|(_, table)| shrink(table));
-        self.by_suffix
-            .iter_mut()
-            .for_each(|(_, table)| shrink(table));
+        self.exact.shrink(text, 0);
+        for (len, table) in self.by_prefix.iter_mut().chain(&mut self.by_suffix) {
+            table.shrink(text, *len);
+        }
         self.by_prefix.shrink_to_fit();
         self.by_suffix.shrink_to_fit();
+        self.wild = !self.by_prefix.is_empty() || !self.by_suffix.is_empty();
         drop(seen);
         self.values = distinct.into_boxed_slice();
     }
@@ -476,7 +546,8 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             let Some(slot) = group.find::<LOWER>(text, &key[start..]) else {
                 continue;
             };
-            let Some(&(from, to)) = self.suffix_runs.get(slot as usize) else {
+            let slot = slot as usize;
+            let Some(&[from, to]) = self.suffix_runs.get(slot..slot + 2) else {
                 continue;
             };
             let run = self
@@ -555,7 +626,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.last_chunk::<8>() == b.last_chunk::<8>()
 }
 
-fn group_mut(groups: &mut ByLength, len: usize) -> &mut SpanTable {
+fn group_mut(groups: &mut ByLength, len: usize) -> &mut SpanTable<FixedKey> {
     let at = match groups.iter().position(|(l, _)| *l == len) {
         Some(at) => at,
         None => {
