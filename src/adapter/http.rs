@@ -65,7 +65,7 @@
 //! assert_eq!(headers["access-control-allow-headers"], "content-type, x-amz-date");
 //! ```
 
-use ::http::header::{self, HeaderMap, HeaderValue};
+use ::http::header::{self, Entry, HeaderMap, HeaderValue, OccupiedEntry};
 use ::http::{Method, Request, Response, StatusCode, request::Parts, response};
 
 use crate::decision::{AllowHeaders, Allowed, Decision, Rejection, Vary};
@@ -450,13 +450,17 @@ fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
         Vary::Cors => VARY_CORS.clone(),
         Vary::Origin => VARY_ORIGIN.clone(),
     };
-    if !response.contains_key(header::VARY) {
-        response.append(header::VARY, value);
-        return;
-    }
+    // One lookup: the entry is vacant on most responses.
+    let mut entry = match response.entry(header::VARY) {
+        Entry::Vacant(vacant) => {
+            vacant.insert(value);
+            return;
+        }
+        Entry::Occupied(entry) => entry,
+    };
     // The host set a `Vary`: add only the names it does not list yet.
-    let listed = |name: &str| {
-        response.get_all(header::VARY).iter().any(|line| {
+    let listed = |entry: &OccupiedEntry<'_, HeaderValue>, name: &str| {
+        entry.iter().any(|line| {
             line.as_bytes().split(|&b| b == b',').any(|token| {
                 let token = token.trim_ascii();
                 token == b"*" || token.eq_ignore_ascii_case(name.as_bytes())
@@ -464,13 +468,13 @@ fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
         })
     };
     let names = vary.as_str().split(',').map(str::trim);
-    let missing: Vec<&str> = names.clone().filter(|name| !listed(name)).collect();
+    let missing: Vec<&str> = names.clone().filter(|name| !listed(&entry, name)).collect();
     if missing.len() == names.count() {
-        response.append(header::VARY, value);
+        entry.append(value);
     } else if !missing.is_empty() {
         // The engine's names are tokens, so the joined list is a valid value.
         if let Ok(value) = HeaderValue::from_str(&missing.join(", ")) {
-            response.append(header::VARY, value);
+            entry.append(value);
         }
     }
 }
