@@ -3,7 +3,7 @@
 
 use super::header_index::HeaderIndex;
 use super::origin_index::OriginIndex;
-use super::stored::Packer;
+use super::stored::{List, Packer};
 use super::{
     Compiled, CompiledRule, CorsEngine, EngineOptions, MAX_INDEXED_RULES, VaryPolicy, rule_bit,
 };
@@ -72,9 +72,10 @@ impl CorsEngine {
         }
         let mut packer = Packer::new(config)?;
         let mut origins = OriginIndex::default();
-        origins.reserve(packer.text().as_bytes(), packer.origins.len());
-        for entry in &packer.origins {
-            origins.insert(packer.text().as_bytes(), entry);
+        let entries = config.rules.iter().map(|r| r.allowed_origins.len()).sum();
+        origins.reserve(packer.text().as_bytes(), entries);
+        for entry in packer.entries(List::Origins) {
+            origins.insert(packer.text().as_bytes(), &entry);
         }
         let mut methods = [0; 5];
         let mut rules = Vec::with_capacity(config.rules.len());

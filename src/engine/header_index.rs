@@ -4,7 +4,7 @@
 
 use super::origin_index::{FxMap, OriginIndex, head_word};
 use super::pattern::{Pattern, parts_match};
-use super::stored::Packer;
+use super::stored::{List, Packer};
 use super::{RuleSet, rule_bit};
 use crate::request::HeaderLines;
 use crate::swar::load_word;
@@ -176,8 +176,8 @@ impl HeaderIndex {
         let mut index = HeaderIndex::default();
         let base = packer.text().len();
         let mut lowered = String::new();
-        let mut entries: Vec<(usize, usize, RuleSet)> = Vec::with_capacity(packer.headers.len());
-        for entry in &packer.headers {
+        let mut entries: Vec<(usize, usize, RuleSet)> = Vec::new();
+        for entry in packer.entries(List::Headers) {
             let text = entry.text(packer.text());
             let bit = rule_bit(entry.rule);
             match text.bytes().filter(|&b| b == b'*').count() {

@@ -54,14 +54,17 @@ impl Entry {
 }
 
 /// Builds a [`StoredConfig`]: strings appended to one text, their ends recorded in the
-/// layout, and the ranges of the origin and header entries kept for the indexes.
+/// layout, from which [`Packer::entries`] gives the ranges of the entries the indexes key.
 pub(crate) struct Packer {
     text: String,
     layout: Vec<u32>,
-    /// Every `AllowedOrigin` entry, in document order.
-    pub(crate) origins: Vec<Entry>,
-    /// Every `AllowedHeader` entry, in document order.
-    pub(crate) headers: Vec<Entry>,
+}
+
+/// The lists of a rule, in layout order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Origins = 0,
+    Headers = 2,
 }
 
 impl Packer {
@@ -71,7 +74,7 @@ impl Packer {
     ///
     /// When the text would outgrow 4 GiB (only a configuration built in memory can).
     pub(crate) fn new(config: &CorsConfiguration) -> Result<Packer, ConfigError> {
-        let (mut bytes, mut words, mut origins, mut headers) = (0usize, 0usize, 0, 0);
+        let (mut bytes, mut words) = (0usize, 0usize);
         for rule in &config.rules {
             words += 1 + 4 + 2;
             bytes += rule.id.as_ref().map_or(0, String::len);
@@ -79,16 +82,12 @@ impl Packer {
                 words += list.len();
                 bytes += list.iter().map(String::len).sum::<usize>();
             }
-            origins += rule.allowed_origins.len();
-            headers += rule.allowed_headers.len();
         }
         let mut packer = Packer {
             text: String::with_capacity(bytes),
             layout: Vec::with_capacity(words),
-            origins: Vec::with_capacity(origins),
-            headers: Vec::with_capacity(headers),
         };
-        for (index, rule) in config.rules.iter().enumerate() {
+        for rule in &config.rules {
             match &rule.id {
                 Some(id) => {
                     let id = packer.append(id)?;
@@ -96,17 +95,11 @@ impl Packer {
                 }
                 None => packer.layout.push(NONE),
             }
-            for (kind, list) in lists(rule).into_iter().enumerate() {
+            for list in lists(rule) {
                 packer.layout.push(count(list.len())?);
                 for item in list {
-                    let mut entry = packer.append(item)?;
+                    let entry = packer.append(item)?;
                     packer.layout.push(entry.start + entry.len);
-                    entry.rule = index;
-                    match kind {
-                        0 => packer.origins.push(entry),
-                        2 => packer.headers.push(entry),
-                        _ => {}
-                    }
                 }
             }
             match rule.max_age_seconds {
@@ -120,6 +113,51 @@ impl Packer {
     /// The text so far.
     pub(crate) fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The entries of one list of every rule, in document order, read back from the layout
+    /// (no allocation).
+    pub(crate) fn entries(&self, list: List) -> impl Iterator<Item = Entry> + '_ {
+        let mut words = self.layout.iter().copied();
+        let (mut rule, mut start) = (0usize, 0u32);
+        // Per rule: the ID's end, four lists (count, then ends), the max age's two words.
+        let mut pending: Option<(usize, u32)> = None;
+        std::iter::from_fn(move || {
+            loop {
+                if let Some((in_list, left)) = &mut pending {
+                    if *left > 0 {
+                        *left -= 1;
+                        let end = words.next()?;
+                        let entry = Entry {
+                            rule,
+                            start,
+                            len: end.saturating_sub(start),
+                        };
+                        start = end;
+                        if *in_list == list as usize {
+                            return Some(entry);
+                        }
+                        continue;
+                    }
+                    if *in_list == 3 {
+                        // The max age, then the next rule.
+                        words.next()?;
+                        words.next()?;
+                        pending = None;
+                        rule += 1;
+                        continue;
+                    }
+                    *in_list += 1;
+                    *left = words.next()?;
+                    continue;
+                }
+                let id_end = words.next()?;
+                if id_end != NONE {
+                    start = id_end;
+                }
+                pending = Some((0, words.next()?));
+            }
+        })
     }
 
     /// Appends a string to the text and returns its range (rule 0). After [`Packer::new`],
@@ -216,5 +254,46 @@ impl StoredConfig {
         let mut config = CorsConfiguration::new(rules);
         config.response_vary = self.response_vary;
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_and_the_configuration_read_back_from_the_layout() {
+        let config = CorsConfiguration::new(vec![
+            CorsRule::new()
+                .id("first")
+                .allowed_origins(["https://a.example", "https://*.b.example"])
+                .allowed_method("GET")
+                .allowed_headers(["X-Amz-*", "content-type"])
+                .expose_header("ETag")
+                .max_age_seconds(30),
+            CorsRule::new().allowed_origin("*").allowed_method("PUT"),
+            CorsRule::new()
+                .id("")
+                .allowed_origin("")
+                .allowed_method("HEAD")
+                .allowed_header("*"),
+        ]);
+        let packer = Packer::new(&config).unwrap();
+        let texts = |list| {
+            packer
+                .entries(list)
+                .map(|e| (e.rule, e.text(packer.text()).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let expected = |pick: fn(&CorsRule) -> &[String]| {
+            let mut all = Vec::new();
+            for (rule, r) in config.rules.iter().enumerate() {
+                all.extend(pick(r).iter().map(|e| (rule, e.clone())));
+            }
+            all
+        };
+        assert_eq!(texts(List::Origins), expected(|r| &r.allowed_origins));
+        assert_eq!(texts(List::Headers), expected(|r| &r.allowed_headers));
+        assert_eq!(packer.finish(&config).unwrap().to_config(), config);
     }
 }
