@@ -466,7 +466,7 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
         // Keys share values: most configurations have far fewer distinct rule sets than
         // entries, so each key keeps the slot of its distinct value (4 bytes, not 16).
         let mut distinct: Vec<V> = Vec::new();
-        let mut seen: HashMap<V, u32> = HashMap::new();
+        let mut seen: FxMap<V, u32> = FxMap::default();
         let mut dedup = |value: &V| -> u32 {
             if let Some(&at) = seen.get(value) {
                 return at;
