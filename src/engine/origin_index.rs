@@ -96,7 +96,7 @@ trait TableKey: Copy {
 }
 
 /// A key of any length.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Key {
     start: u32,
     len: u32,
@@ -210,10 +210,6 @@ impl<K: TableKey> SpanTable<K> {
             .shrink_to_fit(|k| hash_key::<false>(k.bytes(text, len)));
     }
 
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -308,6 +304,10 @@ pub(crate) struct OriginIndex<V = RuleSet> {
 #[derive(Debug, Clone, Default)]
 struct Building<V> {
     values: Vec<V>,
+    /// The first exact keys, `few[..few_len]`, while there are no more than [`FEW_EXACT`]:
+    /// most configurations have a handful, which then never build a hash table.
+    few: [Key; FEW_EXACT],
+    few_len: usize,
     /// (suffix slot, prefix, value), in insertion order.
     prefixes: Vec<(u32, Key, V)>,
     suffixes: u32,
@@ -361,9 +361,11 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
     /// configuration is not rehashed as it grows.
     pub(crate) fn reserve(&mut self, text: &[u8], entries: usize) {
         self.building.get_or_insert_with(Box::default);
-        self.exact
-            .0
-            .reserve(entries, |k| hash_key::<false>(k.bytes(text)));
+        if entries > FEW_EXACT {
+            self.exact
+                .0
+                .reserve(entries, |k| hash_key::<false>(k.bytes(text)));
+        }
     }
 
     /// Adds one entry with its value: the key `text[start..start + len]`. An entry with more
@@ -378,6 +380,32 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
         // A new value takes the next slot; there are fewer values than bytes of text.
         let next = u32::try_from(build.values.len()).unwrap_or(u32::MAX);
         let Some(star) = memchr::memchr(b'*', entry) else {
+            if self.exact.is_empty() {
+                let few = &build.few[..build.few_len];
+                if let Some(key) = few.iter().find(|k| k.bytes(text) == entry) {
+                    merge_slot(&mut build.values, key.slot, false, value);
+                    return;
+                }
+                if let Some(free) = build.few.get_mut(build.few_len) {
+                    *free = Key {
+                        start,
+                        len,
+                        slot: next,
+                    };
+                    build.few_len += 1;
+                    merge_slot(&mut build.values, next, true, value);
+                    return;
+                }
+                // One more than a handful: from now on, a hash table.
+                for key in build.few {
+                    self.exact
+                        .0
+                        .insert_unique(hash_key::<false>(key.bytes(text)), key, |k| {
+                            hash_key::<false>(k.bytes(text))
+                        });
+                }
+                build.few_len = 0;
+            }
             let (slot, new) = self.exact.slot(text, start, len, next);
             merge_slot(&mut build.values, slot, new, value);
             return;
@@ -418,10 +446,10 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
         }
     }
 
-    /// Freezes the index: the text and values into their final blocks, the prefixes grouped
-    /// by suffix, and a handful of exact entries moved out of the hash table into a list
-    /// compared word by word, which beats hashing for a few entries. Call once, after the
-    /// last insert, with the text of the inserts.
+    /// Freezes the index: the values into their final block, the prefixes grouped by
+    /// suffix, and a handful of exact entries (which never went into the hash table) into a
+    /// list compared word by word, which beats hashing for a few entries. Call once, after
+    /// the last insert, with the text of the inserts.
     pub(crate) fn finish(&mut self, text: &[u8]) {
         let Some(build) = self.building.take() else {
             return;
@@ -430,6 +458,8 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             values,
             mut prefixes,
             suffixes,
+            few,
+            few_len,
         } = *build;
         // Grouped by suffix slot, in insertion order within a suffix (a stable sort).
         prefixes.sort_by_key(|(suffix, _, _)| *suffix);
@@ -448,10 +478,8 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
             runs[at] = runs[at].saturating_add(runs[at - 1]);
         }
         self.suffix_runs = runs.into_boxed_slice();
-        if self.exact.len() <= FEW_EXACT {
-            let mut few: Vec<ExactEntry<V>> = self
-                .exact
-                .0
+        if self.exact.is_empty() {
+            let mut few: Vec<ExactEntry<V>> = few[..few_len]
                 .iter()
                 .map(|key| ExactEntry {
                     head: head_word(key.bytes(text)),
@@ -686,10 +714,16 @@ mod tests {
             entries.extend((0..extra).map(|i| format!("https://x{i}.example")));
             entries.push("https://*.b.example".into());
             let dup = entries.len() - 1;
+            // An exact entry again: merged into the first, whether in the short list or,
+            // past a handful, in the hash table.
+            entries.push("https://a.example".into());
+            let again = entries.len() - 1;
             let (index, text) = index_of(&entries);
             let bit = rule_bit;
             let matching = |origin: &str| index.matching(&text, origin.as_bytes());
-            assert_eq!(matching("https://a.example"), (bit(0), bit(3)), "{extra}");
+            let a = bit(0) | bit(again);
+            assert_eq!(matching("https://a.example"), (a, bit(3)), "{extra}");
+            assert_eq!(index.few_exact.is_empty(), extra > 0, "{extra}");
             let b = bit(1) | bit(3) | bit(dup);
             assert_eq!(matching("https://q.b.example"), (0, b));
             assert_eq!(matching("https://.b.example"), (0, b));
