@@ -86,7 +86,7 @@ impl Merge for RuleSet {
     }
 }
 
-/// A key of a [`SpanTable`]: a range of the index's text, and the slot of its value.
+/// A key of a [`SpanTable`]: a range of the text the index reads, and the slot of its value.
 trait TableKey: Copy {
     fn new(start: u32, len: u32, slot: u32) -> Self;
     /// Its bytes; `len` is the length of every key of the table when they share one.
@@ -161,7 +161,7 @@ impl TableKey for FixedKey {
     }
 }
 
-/// A hash table of byte-string keys kept as ranges of the index's text: 8 or 12 bytes a key
+/// A hash table of byte-string keys kept as ranges of the text the index reads: 8 or 12 bytes a key
 /// and no allocation per key, where a map keyed by `Box<[u8]>` holds a block per key.
 #[derive(Debug, Clone)]
 struct SpanTable<K = Key>(HashTable<K>);
@@ -623,7 +623,7 @@ fn merge_slot<V: Merge>(values: &mut Vec<V>, slot: u32, new: bool, value: &V) {
 /// Up to this many exact origins are compared one by one rather than hashed.
 const FEW_EXACT: usize = 4;
 
-/// An exact entry of a short list: its bytes (a range of the index's text), with its first
+/// An exact entry of a short list: its bytes (a range of the text the index reads), with its first
 /// word for quick rejection.
 #[derive(Debug, Clone)]
 struct ExactEntry<V> {
