@@ -94,12 +94,12 @@ impl CorsEngine {
             }
             (VaryPolicy::ResponseVary, Some(false)) => (None, None),
         };
-        let headers = HeaderIndex::new(&mut packer).ok_or_else(|| too_large(config))?;
+        let headers = HeaderIndex::new(&mut packer)?;
         // The header index appended to the text; the origin index's keys are where they were.
         origins.finish(packer.text().as_bytes());
         Ok(CorsEngine {
             compiled: Some(Box::new(Compiled {
-                stored: packer.finish(config)?,
+                stored: packer.finish(config),
                 rules: rules.into_boxed_slice(),
                 origins,
                 headers,
@@ -109,16 +109,4 @@ impl CorsEngine {
             })),
         })
     }
-}
-
-/// The error of a configuration whose text outgrows the indexes' 4 GiB (only a configuration
-/// built in memory, far beyond any document's limit, can).
-fn too_large(config: &CorsConfiguration) -> ConfigError {
-    let bytes = config
-        .rules
-        .iter()
-        .flat_map(|r| r.allowed_origins.iter().chain(&r.allowed_headers))
-        .map(String::len)
-        .sum();
-    ConfigError::too_large(bytes, u32::MAX as usize)
 }

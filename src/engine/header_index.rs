@@ -6,6 +6,7 @@ use super::origin_index::{FxMap, OriginIndex, head_word};
 use super::pattern::{Pattern, parts_match};
 use super::stored::{List, Packer};
 use super::{RuleSet, rule_bit};
+use crate::error::ConfigError;
 use crate::request::HeaderLines;
 use crate::swar::load_word;
 use crate::syntax::{TOKEN_LOWER, list_items};
@@ -171,8 +172,10 @@ impl HeaderIndex {
     /// is its range of the text, one with upper-case letters is lower-cased into one string
     /// appended to the text, and duplicates are merged through a map that borrows them.
     ///
-    /// `None` when the text would outgrow 4 GiB.
-    pub(crate) fn new(packer: &mut Packer) -> Option<Self> {
+    /// # Errors
+    ///
+    /// When the text would outgrow 4 GiB (only a configuration built in memory can).
+    pub(crate) fn new(packer: &mut Packer) -> Result<Self, ConfigError> {
         let mut index = HeaderIndex::default();
         let base = packer.text().len();
         let mut lowered = String::new();
@@ -196,7 +199,7 @@ impl HeaderIndex {
                 entries.push((entry.start as usize, text.len(), bit));
             }
         }
-        packer.append(&lowered).ok()?;
+        packer.append(&lowered)?;
         let text = packer.text();
         // Merge duplicates into the first of each, by a map that borrows the entries.
         let mut first: FxMap<&str, usize> = FxMap::default();
@@ -209,7 +212,9 @@ impl HeaderIndex {
                 None => {
                     first.insert(entry, distinct.len());
                     // Within the text, which `append` kept below 4 GiB.
-                    let (start, len) = (u32::try_from(start).ok()?, u32::try_from(len).ok()?);
+                    let too_large = |_| ConfigError::too_large(start + len, u32::MAX as usize);
+                    let start = u32::try_from(start).map_err(too_large)?;
+                    let len = u32::try_from(len).map_err(too_large)?;
                     distinct.push(Distinct { start, len, rules });
                 }
             }
@@ -230,7 +235,7 @@ impl HeaderIndex {
         let general = distinct.len() - simple;
         if simple > SMALL_ENTRIES || general > SMALL_GENERAL {
             index.large = Some(Box::new(Large::new(text.as_bytes(), &distinct)));
-            return Some(index);
+            return Ok(index);
         }
         let mut small = Vec::with_capacity(simple);
         let mut general = Vec::new();
@@ -274,7 +279,7 @@ impl HeaderIndex {
         }
         index.small = small.into_boxed_slice();
         index.general = general.into_boxed_slice();
-        Some(index)
+        Ok(index)
     }
 
     /// The rules with an entry that allows `name`, which is lower case; `head` is

@@ -489,7 +489,6 @@ impl<V: Merge + Clone + Hash + Eq> OriginIndex<V> {
                 .collect();
             few.sort_by(|a, b| a.key.bytes(text).cmp(b.key.bytes(text)));
             self.few_exact = few.into_boxed_slice();
-            self.exact = SpanTable::default();
         }
         // Keys share values: most configurations have far fewer distinct rule sets than
         // entries, so each key keeps the slot of its distinct value (4 bytes, not 16).

@@ -28,8 +28,6 @@ pub(crate) struct StoredConfig {
     /// max age as a presence flag (0 or 1) and the value. A string starts where the one
     /// before it ended, so one number a string is enough.
     layout: Box<[u32]>,
-    /// The rule count.
-    rules: u32,
     response_vary: Option<bool>,
 }
 
@@ -90,16 +88,16 @@ impl Packer {
         for rule in &config.rules {
             match &rule.id {
                 Some(id) => {
-                    let id = packer.append(id)?;
-                    packer.layout.push(id.start + id.len);
+                    let end = packer.append(id)?;
+                    packer.layout.push(end);
                 }
                 None => packer.layout.push(NONE),
             }
             for list in lists(rule) {
                 packer.layout.push(count(list.len())?);
                 for item in list {
-                    let entry = packer.append(item)?;
-                    packer.layout.push(entry.start + entry.len);
+                    let end = packer.append(item)?;
+                    packer.layout.push(end);
                 }
             }
             match rule.max_age_seconds {
@@ -118,71 +116,37 @@ impl Packer {
     /// The entries of one list of every rule, in document order, read back from the layout
     /// (no allocation).
     pub(crate) fn entries(&self, list: List) -> impl Iterator<Item = Entry> + '_ {
-        let mut words = self.layout.iter().copied();
-        let (mut rule, mut start) = (0usize, 0u32);
-        // Per rule: the ID's end, four lists (count, then ends), the max age's two words.
-        let mut pending: Option<(usize, u32)> = None;
-        std::iter::from_fn(move || {
-            loop {
-                if let Some((in_list, left)) = &mut pending {
-                    if *left > 0 {
-                        *left -= 1;
-                        let end = words.next()?;
-                        let entry = Entry {
-                            rule,
-                            start,
-                            len: end.saturating_sub(start),
-                        };
-                        start = end;
-                        if *in_list == list as usize {
-                            return Some(entry);
-                        }
-                        continue;
-                    }
-                    if *in_list == 3 {
-                        // The max age, then the next rule.
-                        words.next()?;
-                        words.next()?;
-                        pending = None;
-                        rule += 1;
-                        continue;
-                    }
-                    *in_list += 1;
-                    *left = words.next()?;
-                    continue;
-                }
-                let id_end = words.next()?;
-                if id_end != NONE {
-                    start = id_end;
-                }
-                pending = Some((0, words.next()?));
-            }
-        })
+        rule_layouts(&self.layout)
+            .enumerate()
+            .flat_map(move |(rule, layout)| {
+                layout.ranges(list as usize).map(move |(start, end)| Entry {
+                    rule,
+                    start,
+                    len: end.saturating_sub(start),
+                })
+            })
     }
 
-    /// Appends a string to the text and returns its range (rule 0). After [`Packer::new`],
-    /// what is appended is not part of the configuration: the index keys that are not
-    /// substrings of it.
-    pub(crate) fn append(&mut self, text: &str) -> Result<Entry, ConfigError> {
-        let start = count(self.text.len())?;
-        let len = count(text.len())?;
-        count(self.text.len().saturating_add(text.len()))?;
+    /// Appends a string to the text and returns where it ends. After [`Packer::new`], what
+    /// is appended is not part of the configuration: the index keys that are not substrings
+    /// of it.
+    ///
+    /// # Errors
+    ///
+    /// When the text would outgrow 4 GiB.
+    pub(crate) fn append(&mut self, text: &str) -> Result<u32, ConfigError> {
+        let end = count(self.text.len().saturating_add(text.len()))?;
         self.text.push_str(text);
-        Ok(Entry {
-            rule: 0,
-            start,
-            len,
-        })
+        Ok(end)
     }
 
     /// The packed configuration; `config` is the one [`Packer::new`] packed.
-    pub(crate) fn finish(self, config: &CorsConfiguration) -> Result<StoredConfig, ConfigError> {
-        Ok(StoredConfig {
+    pub(crate) fn finish(self, config: &CorsConfiguration) -> StoredConfig {
+        StoredConfig {
             text: self.text.into_boxed_str(),
             layout: self.layout.into_boxed_slice(),
-            rules: count(config.rules.len())?,
             response_vary: config.response_vary,
-        })
+        }
     }
 }
 
@@ -212,49 +176,89 @@ impl StoredConfig {
 
     /// The configuration, rebuilt: equal to the one packed.
     pub(crate) fn to_config(&self) -> CorsConfiguration {
-        let mut words = self.layout.iter().copied();
-        let mut next = || words.next().unwrap_or(NONE);
-        // Where the next string starts: where the one before it ended.
-        let mut start = 0usize;
-        let mut string = |end: u32| {
-            let end = end as usize;
-            let text = self.text.get(start..end).unwrap_or_default().to_owned();
-            start = end;
-            text
+        let string = |(start, end): (u32, u32)| {
+            self.text
+                .get(start as usize..end as usize)
+                .unwrap_or_default()
+                .to_owned()
         };
-        let mut rules = Vec::with_capacity(self.rules as usize);
-        for _ in 0..self.rules {
-            let id_end = next();
-            let id = (id_end != NONE).then(|| string(id_end));
-            let mut lists: [Vec<String>; 4] = Default::default();
-            for list in &mut lists {
-                let n = next();
-                list.reserve(n as usize);
-                for _ in 0..n {
-                    list.push(string(next()));
-                }
-            }
-            let (present, age) = (next(), next());
-            let max_age = (present == 1).then_some(age);
-            let [
-                allowed_origins,
-                allowed_methods,
-                allowed_headers,
-                expose_headers,
-            ] = lists;
-            let mut rule = CorsRule::new();
-            rule.id = id;
-            rule.allowed_origins = allowed_origins;
-            rule.allowed_methods = allowed_methods;
-            rule.allowed_headers = allowed_headers;
-            rule.expose_headers = expose_headers;
-            rule.max_age_seconds = max_age;
-            rules.push(rule);
-        }
+        let rules = rule_layouts(&self.layout)
+            .map(|layout| {
+                let list = |k| layout.ranges(k).map(string).collect();
+                let mut rule = CorsRule::new();
+                rule.id = layout.id_end.map(|end| string((layout.start, end)));
+                rule.allowed_origins = list(0);
+                rule.allowed_methods = list(1);
+                rule.allowed_headers = list(2);
+                rule.expose_headers = list(3);
+                rule.max_age_seconds = layout.max_age;
+                rule
+            })
+            .collect();
         let mut config = CorsConfiguration::new(rules);
         config.response_vary = self.response_vary;
         config
     }
+}
+
+/// One rule's part of the layout.
+struct RuleLayout<'a> {
+    /// Where its first string starts: where the rule before it ended.
+    start: u32,
+    /// Where the ID ends, when the rule has one.
+    id_end: Option<u32>,
+    /// Where each string of each of its four lists ends.
+    lists: [&'a [u32]; 4],
+    max_age: Option<u32>,
+}
+
+impl<'a> RuleLayout<'a> {
+    /// Where the strings before list `k` end (every list before it, then the ID).
+    fn end_before(&self, k: usize) -> u32 {
+        self.lists
+            .get(..k)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .find_map(|ends| ends.last().copied())
+            .or(self.id_end)
+            .unwrap_or(self.start)
+    }
+
+    /// The range (start, end) of each string of list `k`.
+    fn ranges(&self, k: usize) -> impl Iterator<Item = (u32, u32)> + use<'a> {
+        let mut start = self.end_before(k);
+        let ends: &'a [u32] = self.lists.get(k).copied().unwrap_or_default();
+        ends.iter().map(move |&end| {
+            let range = (start, end);
+            start = end;
+            range
+        })
+    }
+}
+
+/// The rules of a layout, in order. Every string starts where the one before it ended; a
+/// layout cut short (which packing never makes) ends the walk.
+fn rule_layouts(layout: &[u32]) -> impl Iterator<Item = RuleLayout<'_>> {
+    let (mut rest, mut start) = (layout, 0);
+    std::iter::from_fn(move || {
+        let (&id_end, mut after) = rest.split_first()?;
+        let mut lists: [&[u32]; 4] = [&[]; 4];
+        for list in &mut lists {
+            let (&n, tail) = after.split_first()?;
+            (*list, after) = tail.split_at_checked(n as usize)?;
+        }
+        let (&[present, age], tail) = after.split_first_chunk::<2>()?;
+        rest = tail;
+        let rule = RuleLayout {
+            start,
+            id_end: (id_end != NONE).then_some(id_end),
+            lists,
+            max_age: (present == 1).then_some(age),
+        };
+        start = rule.end_before(4);
+        Some(rule)
+    })
 }
 
 #[cfg(test)]
@@ -294,6 +298,6 @@ mod tests {
         };
         assert_eq!(texts(List::Origins), expected(|r| &r.allowed_origins));
         assert_eq!(texts(List::Headers), expected(|r| &r.allowed_headers));
-        assert_eq!(packer.finish(&config).unwrap().to_config(), config);
+        assert_eq!(packer.finish(&config).to_config(), config);
     }
 }
