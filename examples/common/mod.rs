@@ -3,5 +3,6 @@
 //! examples/*.rs and examples/*/main.rs).
 
 pub mod args;
+pub mod chunked;
 pub mod server;
 pub mod store;

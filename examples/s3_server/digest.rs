@@ -92,75 +92,6 @@ impl Integrity {
     }
 }
 
-/// A decoded `aws-chunked` body: the payload and the trailer fields.
-#[derive(Debug, Default)]
-pub struct Unchunked {
-    /// The payload.
-    pub body: Vec<u8>,
-    /// The trailer fields, names lower-cased.
-    pub trailers: Vec<(String, String)>,
-}
-
-fn incomplete() -> S3Error {
-    S3Error::new(
-        400,
-        "IncompleteBody",
-        "The request body terminated unexpectedly",
-    )
-}
-
-fn line(input: &[u8], at: usize) -> Result<(&[u8], usize), S3Error> {
-    let rest = input.get(at..).ok_or_else(incomplete)?;
-    let end = rest
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .ok_or_else(incomplete)?;
-    Ok((&rest[..end], at + end + 2))
-}
-
-/// Decodes an `aws-chunked` body: `<hex size>[;chunk-signature=…]\r\n<data>\r\n`, repeated,
-/// then a zero-size chunk, optional trailer lines `name:value\r\n`, and an empty line.
-///
-/// # Errors
-///
-/// `400 IncompleteBody` for a body that does not follow that shape.
-pub fn decode_aws_chunked(input: &[u8]) -> Result<Unchunked, S3Error> {
-    let mut out = Unchunked::default();
-    let mut at = 0;
-    loop {
-        let (header, next) = line(input, at)?;
-        let size_text = header.split(|&b| b == b';').next().unwrap_or_default();
-        let size = std::str::from_utf8(size_text)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
-            .ok_or_else(incomplete)?;
-        at = next;
-        if size == 0 {
-            break;
-        }
-        let end = at.checked_add(size).ok_or_else(incomplete)?;
-        let data = input.get(at..end).ok_or_else(incomplete)?;
-        out.body.extend_from_slice(data);
-        if input.get(end..end + 2) != Some(b"\r\n".as_slice()) {
-            return Err(incomplete());
-        }
-        at = end + 2;
-    }
-    // Trailers, up to an empty line or the end of the body.
-    while at < input.len() {
-        let (field, next) = line(input, at)?;
-        at = next;
-        if field.is_empty() {
-            break;
-        }
-        let text = std::str::from_utf8(field).map_err(|_| incomplete())?;
-        let (name, value) = text.split_once(':').ok_or_else(incomplete)?;
-        out.trailers
-            .push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,32 +137,5 @@ mod tests {
         assert!(other.is_present());
         assert!(other.verify(body).is_ok());
         assert!(!Integrity::default().is_present());
-    }
-
-    #[test]
-    fn aws_chunked_bodies_decode_with_trailers() {
-        let raw = b"5;chunk-signature=abc\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n";
-        let out = decode_aws_chunked(raw).unwrap();
-        assert_eq!(out.body, b"hello world");
-        assert_eq!(
-            out.trailers,
-            vec![("x-amz-checksum-crc32".to_owned(), "DUoRhQ==".to_owned())]
-        );
-        let plain = decode_aws_chunked(b"0\r\n\r\n").unwrap();
-        assert!(plain.body.is_empty() && plain.trailers.is_empty());
-    }
-
-    #[test]
-    fn broken_aws_chunked_bodies_are_refused() {
-        for raw in [
-            b"5\r\nhel".as_slice(),
-            b"zz\r\nhello\r\n0\r\n\r\n",
-            b"5\r\nhelloXX0\r\n\r\n",
-            b"5",
-            b"ffffffffffffffffff\r\n",
-        ] {
-            let err = decode_aws_chunked(raw).unwrap_err();
-            assert_eq!(err.code, "IncompleteBody", "{raw:?}");
-        }
     }
 }

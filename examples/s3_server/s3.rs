@@ -22,6 +22,7 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Method, Request, Response, StatusCode};
 
+use crate::common::chunked::{Incomplete, decode_aws_chunked};
 use crate::digest::{self, CHECKSUM_HEADERS, Integrity};
 use crate::store::{Access, Acl, Bucket, Dialect, Object, Store, StoredCors};
 use crate::wire::{
@@ -250,11 +251,7 @@ impl Server {
                 "EntityTooLarge",
                 "Your proposed upload exceeds the maximum allowed size",
             )),
-            Err(_) => Err(S3Error::new(
-                400,
-                "IncompleteBody",
-                "The request body terminated unexpectedly",
-            )),
+            Err(_) => Err(incomplete_body()),
         };
         self.respond(&parts, body)
     }
@@ -1235,6 +1232,15 @@ fn parse_range(spec: &str, size: usize) -> Result<Option<(usize, usize)>, S3Erro
     Ok(Some((start, end)))
 }
 
+/// S3's answer to a body cut short or not in the encoding it declares.
+fn incomplete_body() -> S3Error {
+    S3Error::new(
+        400,
+        "IncompleteBody",
+        "The request body terminated unexpectedly",
+    )
+}
+
 /// The payload and its integrity values: `aws-chunked` bodies are decoded and their trailer
 /// read; everything else is taken as it came.
 fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error> {
@@ -1245,7 +1251,7 @@ fn read_body(call: &Call<'_>, body: Bytes) -> Result<(Bytes, Integrity), S3Error
             .header("x-amz-content-sha256")
             .is_some_and(|v| v.starts_with("STREAMING-"));
     let (body, trailers) = if chunked {
-        let decoded = digest::decode_aws_chunked(&body)?;
+        let decoded = decode_aws_chunked(&body).map_err(|Incomplete| incomplete_body())?;
         (Bytes::from(decoded.body), decoded.trailers)
     } else {
         (body, Vec::new())

@@ -34,6 +34,8 @@ use md5::{Digest, Md5};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 use s3s::service::S3Service;
+
+use crate::common::chunked::{Incomplete, Unchunked, decode_aws_chunked};
 use s3s::{Body, HttpError, S3Error, S3ErrorCode};
 
 /// The largest request body read here.
@@ -487,7 +489,10 @@ fn without_signature(uri: &Uri, query: &str) -> Uri {
 /// Decodes an `aws-chunked` body (chunk signatures are not checked); its trailers become
 /// headers and the headers that describe the encoding go.
 fn unchunk(headers: &mut HeaderMap, body: &[u8]) -> Result<Bytes, Refused> {
-    let (decoded, trailers) = decode_aws_chunked(body)?;
+    let Unchunked {
+        body: decoded,
+        trailers,
+    } = decode_aws_chunked(body).map_err(|Incomplete| Refused::INCOMPLETE)?;
     for (name, value) in trailers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
@@ -520,57 +525,6 @@ fn unchunk(headers: &mut HeaderMap, body: &[u8]) -> Result<Bytes, Refused> {
         headers.remove(name);
     }
     Ok(Bytes::from(decoded))
-}
-
-/// One CRLF-terminated line from `at`, and where the next starts.
-fn line(input: &[u8], at: usize) -> Result<(&[u8], usize), Refused> {
-    let rest = input.get(at..).ok_or(Refused::INCOMPLETE)?;
-    let end = rest
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .ok_or(Refused::INCOMPLETE)?;
-    Ok((&rest[..end], at + end + 2))
-}
-
-/// Trailing header fields: names lower-cased, values trimmed.
-type Trailers = Vec<(String, String)>;
-
-/// The payload and the trailers of an `aws-chunked` body.
-fn decode_aws_chunked(input: &[u8]) -> Result<(Vec<u8>, Trailers), Refused> {
-    let mut body = Vec::new();
-    let mut at = 0;
-    loop {
-        let (size_line, next) = line(input, at)?;
-        let size = size_line.split(|&b| b == b';').next().unwrap_or_default();
-        let size = std::str::from_utf8(size)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
-            .ok_or(Refused::INCOMPLETE)?;
-        at = next;
-        if size == 0 {
-            break;
-        }
-        let end = at.checked_add(size).ok_or(Refused::INCOMPLETE)?;
-        body.extend_from_slice(input.get(at..end).ok_or(Refused::INCOMPLETE)?);
-        if input.get(end..end + 2) != Some(b"\r\n".as_slice()) {
-            return Err(Refused::INCOMPLETE);
-        }
-        at = end + 2;
-    }
-    let mut trailers = Vec::new();
-    while at < input.len() {
-        let (field, next) = line(input, at)?;
-        at = next;
-        if field.is_empty() {
-            break;
-        }
-        let text = std::str::from_utf8(field).map_err(|_| Refused::INCOMPLETE)?;
-        let (name, value) = text.split_once(':').ok_or(Refused::INCOMPLETE)?;
-        if !name.trim().starts_with("x-amz-trailer-signature") {
-            trailers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    Ok((body, trailers))
 }
 
 /// The `x-amz-checksum-*` headers that stand in for `Content-MD5`.
@@ -657,18 +611,6 @@ mod tests {
             .unwrap();
         let query = v2.query().unwrap().to_owned();
         assert_eq!(without_signature(&v2, &query), "/b/k");
-    }
-
-    #[test]
-    fn aws_chunked_bodies_are_decoded_with_their_trailers() {
-        let body = b"5;chunk-signature=0\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n";
-        let (decoded, trailers) = decode_aws_chunked(body).unwrap();
-        assert_eq!(decoded, b"hello");
-        assert_eq!(
-            trailers,
-            vec![("x-amz-checksum-crc32".to_owned(), "AAAAAA==".to_owned())]
-        );
-        assert_eq!(decode_aws_chunked(b"5\r\nabc"), Err(Refused::INCOMPLETE));
     }
 
     #[test]
