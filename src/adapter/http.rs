@@ -450,7 +450,14 @@ fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
         Vary::Cors => VARY_CORS.clone(),
         Vary::Origin => VARY_ORIGIN.clone(),
     };
-    // One lookup: the entry is vacant on most responses.
+    append_vary_value(response, value);
+}
+
+/// Appends `Vary: value`, leaving out the names the response already varies on (compared
+/// without regard to case); nothing when it varies on `*` or on all of them. One map lookup,
+/// and no allocation unless a name is already there; the tower layer merges the inner
+/// service's response through it too.
+pub(crate) fn append_vary_value(response: &mut HeaderMap, value: HeaderValue) {
     let mut entry = match response.entry(header::VARY) {
         Entry::Vacant(vacant) => {
             vacant.insert(value);
@@ -458,24 +465,44 @@ fn append_vary(response: &mut HeaderMap, vary: Option<Vary>) {
         }
         Entry::Occupied(entry) => entry,
     };
-    // The host set a `Vary`: add only the names it does not list yet.
-    let listed = |entry: &OccupiedEntry<'_, HeaderValue>, name: &str| {
+    let ours = || {
+        value
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+    };
+    let mut overlap = false;
+    for line in entry.iter() {
+        for have in line
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+        {
+            if have == b"*" {
+                return;
+            }
+            overlap |= ours().any(|name| name.eq_ignore_ascii_case(have));
+        }
+    }
+    if !overlap {
+        entry.append(value);
+        return;
+    }
+    let present = |entry: &OccupiedEntry<'_, HeaderValue>, name: &[u8]| {
         entry.iter().any(|line| {
-            line.as_bytes().split(|&b| b == b',').any(|token| {
-                let token = token.trim_ascii();
-                token == b"*" || token.eq_ignore_ascii_case(name.as_bytes())
-            })
+            line.as_bytes()
+                .split(|&b| b == b',')
+                .any(|have| have.trim_ascii().eq_ignore_ascii_case(name))
         })
     };
-    let names = vary.as_str().split(',').map(str::trim);
-    let missing: Vec<&str> = names.clone().filter(|name| !listed(&entry, name)).collect();
-    if missing.len() == names.count() {
+    let missing: Vec<&[u8]> = ours()
+        .filter(|name| !name.is_empty() && !present(&entry, name))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_bytes(&missing.join(&b", "[..])) {
         entry.append(value);
-    } else if !missing.is_empty() {
-        // The engine's names are tokens, so the joined list is a valid value.
-        if let Ok(value) = HeaderValue::from_str(&missing.join(", ")) {
-            entry.append(value);
-        }
     }
 }
 

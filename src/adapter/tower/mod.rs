@@ -80,7 +80,7 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::adapter::http::HeaderTable;
+use crate::adapter::http::{HeaderTable, append_vary_value};
 use crate::decision::Decision;
 use crate::engine::CorsEngine;
 use crate::request::{CorsRequest, ResourceType};
@@ -426,55 +426,10 @@ fn merge(pending: HeaderMap, response: &mut HeaderMap) {
         }
         let Some(name) = &name else { continue };
         if *name == header::VARY {
-            append_vary(response, value);
+            append_vary_value(response, value);
         } else {
             response.insert(name.clone(), value);
         }
-    }
-}
-
-/// Appends `Vary: value`, leaving out the names the response already varies on (compared
-/// without regard to case); nothing when it varies on `*` or on all of them.
-fn append_vary(response: &mut HeaderMap, value: HeaderValue) {
-    let ours = || {
-        value
-            .as_bytes()
-            .split(|&b| b == b',')
-            .map(<[u8]>::trim_ascii)
-    };
-    let mut overlap = false;
-    for line in response.get_all(header::VARY) {
-        for have in line
-            .as_bytes()
-            .split(|&b| b == b',')
-            .map(<[u8]>::trim_ascii)
-        {
-            if have == b"*" {
-                return;
-            }
-            overlap |= ours().any(|name| name.eq_ignore_ascii_case(have));
-        }
-    }
-    // The common case, a response that varies on other names only, allocates nothing.
-    if !overlap {
-        response.append(header::VARY, value);
-        return;
-    }
-    let present = |name: &[u8]| {
-        response.get_all(header::VARY).iter().any(|line| {
-            line.as_bytes()
-                .split(|&b| b == b',')
-                .any(|have| have.trim_ascii().eq_ignore_ascii_case(name))
-        })
-    };
-    let missing: Vec<&[u8]> = ours()
-        .filter(|name| !name.is_empty() && !present(name))
-        .collect();
-    if missing.is_empty() {
-        return;
-    }
-    if let Ok(value) = HeaderValue::from_bytes(&missing.join(&b", "[..])) {
-        response.append(header::VARY, value);
     }
 }
 
