@@ -65,7 +65,7 @@
 //! assert_eq!(headers["access-control-allow-headers"], "content-type, x-amz-date");
 //! ```
 
-use ::http::header::{self, Entry, HeaderMap, HeaderValue, OccupiedEntry};
+use ::http::header::{self, Entry, HeaderMap, HeaderValue};
 use ::http::{Method, Request, Response, StatusCode, request::Parts, response};
 
 use crate::decision::{AllowHeaders, Allowed, Decision, Rejection, Vary};
@@ -465,38 +465,21 @@ pub(crate) fn append_vary_value(response: &mut HeaderMap, value: HeaderValue) {
         }
         Entry::Occupied(entry) => entry,
     };
-    let ours = || {
-        value
-            .as_bytes()
-            .split(|&b| b == b',')
-            .map(<[u8]>::trim_ascii)
+    let listed = |name: &[u8]| {
+        entry
+            .iter()
+            .flat_map(tokens)
+            .any(|have| have.eq_ignore_ascii_case(name))
     };
-    let mut overlap = false;
-    for line in entry.iter() {
-        for have in line
-            .as_bytes()
-            .split(|&b| b == b',')
-            .map(<[u8]>::trim_ascii)
-        {
-            if have == b"*" {
-                return;
-            }
-            overlap |= ours().any(|name| name.eq_ignore_ascii_case(have));
-        }
+    if listed(b"*") {
+        return;
     }
-    if !overlap {
+    if !tokens(&value).any(listed) {
         entry.append(value);
         return;
     }
-    let present = |entry: &OccupiedEntry<'_, HeaderValue>, name: &[u8]| {
-        entry.iter().any(|line| {
-            line.as_bytes()
-                .split(|&b| b == b',')
-                .any(|have| have.trim_ascii().eq_ignore_ascii_case(name))
-        })
-    };
-    let missing: Vec<&[u8]> = ours()
-        .filter(|name| !name.is_empty() && !present(&entry, name))
+    let missing: Vec<&[u8]> = tokens(&value)
+        .filter(|name| !name.is_empty() && !listed(name))
         .collect();
     if missing.is_empty() {
         return;
@@ -504,6 +487,14 @@ pub(crate) fn append_vary_value(response: &mut HeaderMap, value: HeaderValue) {
     if let Ok(value) = HeaderValue::from_bytes(&missing.join(&b", "[..])) {
         entry.append(value);
     }
+}
+
+/// The comma-separated items of a header value, trimmed.
+fn tokens(value: &HeaderValue) -> impl Iterator<Item = &[u8]> {
+    value
+        .as_bytes()
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
 }
 
 /// `Access-Control-Allow-Headers` rendered from the requested list.
